@@ -1,0 +1,191 @@
+package io.github.convnet4j.backend;
+
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/**
+ * The complete op set of a CNN, implemented once per device. Layers, losses and optimizers call
+ * only these methods, so a network runs unchanged on any backend.
+ *
+ * <p>Conventions, shared by every implementation:
+ * <ul>
+ *   <li>Every op writes into output tensors the caller allocated, so a training step that reuses
+ *       its buffers allocates nothing. Outputs are overwritten, never accumulated into, unless
+ *       the method says otherwise.</li>
+ *   <li>Labels are float tensors of shape (N) holding class indices; the caller validates them.</li>
+ *   <li>Only the methods returning a Java value ({@link #download}, {@link #countCorrect},
+ *       {@link #sumOfSquares}) wait for the device; everything else may run asynchronously.</li>
+ *   <li>Tensors passed in must belong to this backend.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A short name for logs and benchmarks ("cpu", "cuda"). */
+    String name();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A new zero-filled tensor owned by the caller. */
+    Tensor allocate(Shape shape);
+
+    /** A new tensor holding a copy of host data. */
+    default Tensor tensor(float[] data, Shape shape) {
+        Tensor t = allocate(shape);
+        t.copyFrom(data);
+        return t;
+    }
+
+    void upload(float[] src, Tensor dst);
+
+    void download(Tensor src, float[] dst);
+
+    /** dst = src (same size; shapes may differ). */
+    void copy(Tensor src, Tensor dst);
+
+    void fill(Tensor t, float value);
+
+    /** Waits until all queued work is done. */
+    default void synchronize() {
+    }
+
+    // ---- linear algebra and element-wise ------------------------------------------------------
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C on rank-2 tensors; op(A) is M×K, op(B) K×N, C M×N.
+     * With beta = 0, C's previous contents are ignored (NaN included).
+     */
+    void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** matrix[i, :] += row for every row i (Affine's bias). */
+    void addRowVector(Tensor matrix, Tensor row);
+
+    /** out[j] = Σ_i matrix[i, j] (Affine's bias gradient). */
+    void sumRows(Tensor matrix, Tensor out);
+
+    /** y += alpha·x. */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** x *= alpha. */
+    void scale(Tensor x, float alpha);
+
+    /** out = a ⊙ b, element-wise. */
+    void multiply(Tensor a, Tensor b, Tensor out);
+
+    /** Σ x², accumulated in double; waits for the device. */
+    double sumOfSquares(Tensor x);
+
+    // ---- convolution (NCHW, filters K×C×FH×FW) ------------------------------------------------
+
+    /** y = conv(x, w) + bias; bias (K) may be null. */
+    void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y);
+
+    /** dx = the gradient of the convolution with respect to its input. */
+    void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
+
+    /** dw = the gradient with respect to the filters. */
+    void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
+
+    /** db[k] = Σ over n, h, w of dy[n, k, h, w]. */
+    void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db);
+
+    // ---- pooling ------------------------------------------------------------------------------
+
+    void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
+
+    /**
+     * dx from dy. Max pooling routes each gradient to the first maximum of its window (row-major
+     * scan) found again from x, so no index tensor has to be kept.
+     */
+    void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    // ---- activations --------------------------------------------------------------------------
+
+    /** y = f(x); {@code param} is LEAKY_RELU's slope and ignored otherwise. x and y may be the same. */
+    void activationForward(Activation f, float param, Tensor x, Tensor y);
+
+    /** dx = dy · f'(x), using whichever of x and y the function needs. */
+    void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** y = x where x > 0, slope[c]·x elsewhere; slope has 1 or C (dimension 1 of x) elements. */
+    void preluForward(Tensor x, Tensor slope, Tensor y);
+
+    /** dx, and dslope (overwritten) = Σ dy·x over the non-positive inputs of each channel. */
+    void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope);
+
+    // ---- losses -------------------------------------------------------------------------------
+
+    /**
+     * Softmax of each row of logits (N×classes) into probs, and loss[0] = mean over rows of
+     * −log softmax(logits)[label], computed from the log-sum-exp so it never overflows.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss);
+
+    /** dx = (probs − onehot(labels)) / N. */
+    void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx);
+
+    /** loss[0] = ½·Σ (y − t)² / N, N the batch (dimension 0). */
+    void meanSquaredError(Tensor y, Tensor target, Tensor loss);
+
+    /** dx = (y − t) / N. */
+    void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx);
+
+    /** How many rows of scores have their (first) maximum at the label's index; waits. */
+    int countCorrect(Tensor scores, Tensor labels);
+
+    // ---- normalisation and dropout ------------------------------------------------------------
+
+    void lrnForward(LrnParams p, Tensor x, Tensor y);
+
+    void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /**
+     * mask[i] = 0 with probability {@code ratio}, else 1/(1 − ratio) (inverted dropout), drawn
+     * from {@link DropoutHash} so that every backend produces the same mask for the same seed.
+     */
+    void dropoutMask(Tensor mask, float ratio, long seed);
+
+    /**
+     * Batch normalisation with batch statistics, per channel (dimension 1) over N, H and W.
+     * Updates running averages with {@code momentum} (running = (1 − m)·running + m·batch, the
+     * variance unbiased) and saves the batch mean and 1/sqrt(var + eps) for backward.
+     */
+    void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+                                  Tensor runningMean, Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
+                                  double momentum, double eps);
+
+    /** Batch normalisation with the running statistics. */
+    void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+                                   Tensor runningMean, Tensor runningVar, double eps);
+
+    /** dx, dgamma and dbeta (all overwritten) from the statistics saved by the training forward. */
+    void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                           Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    // ---- optimizer updates (weight decay is L2: g + wd·w) --------------------------------------
+
+    /** w −= lr·(g + wd·w). */
+    void sgdStep(Tensor w, Tensor g, float lr, float weightDecay);
+
+    /** v = momentum·v − lr·(g + wd·w); w += v. */
+    void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
+
+    /** The book's Nesterov: v = μv − lr·g'; w += μ²v − (1 + μ)·lr·g'. */
+    void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
+
+    /** h += g'²; w −= lr·g'/(√h + eps). */
+    void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float weightDecay, float eps);
+
+    /** h = ρh + (1 − ρ)g'²; w −= lr·g'/(√h + eps). */
+    void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float weightDecay, float eps);
+
+    /**
+     * m += (1 − β1)(g' − m); v += (1 − β2)(g'² − v); w −= lrT·m/(√v + eps), where the caller
+     * folds the bias corrections into lrT = lr·√(1 − β2^t)/(1 − β1^t).
+     */
+    void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2,
+                  float weightDecay, float eps);
+
+    /** Frees the backend's own resources (threads, handles). Tensors are closed by their owners. */
+    @Override
+    void close();
+}

@@ -1,0 +1,35 @@
+package io.github.convnet4j.backend;
+
+import io.github.convnet4j.tensor.Shape;
+
+/** Shapes of one pooling: input (N, C, H, W), window, stride, padding and output (N, C, OH, OW). */
+public record PoolGeometry(int n, int c, int h, int w, int windowH, int windowW,
+                           int strideH, int strideW, int padH, int padW, int outH, int outW) {
+
+    public static PoolGeometry of(String layer, Shape input, int windowH, int windowW, int strideH, int strideW,
+                                  int padH, int padW, OutputRounding rounding) {
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException(layer + ": expected input of rank 4 (N, C, H, W), got " + input);
+        }
+        if (windowH < 1 || windowW < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
+            throw new IllegalArgumentException(layer + ": window and stride must be >= 1 and pad >= 0");
+        }
+        if (padH >= windowH || padW >= windowW) {
+            // Otherwise a window could lie entirely in the padding and have no input to take.
+            throw new IllegalArgumentException(layer + ": pad " + padH + "x" + padW
+                    + " must be smaller than the window " + windowH + "x" + windowW);
+        }
+        int oh = rounding.outputSize(layer, "height", input.dim(2), windowH, strideH, padH);
+        int ow = rounding.outputSize(layer, "width", input.dim(3), windowW, strideW, padW);
+        return new PoolGeometry(input.dim(0), input.dim(1), input.dim(2), input.dim(3),
+                windowH, windowW, strideH, strideW, padH, padW, oh, ow);
+    }
+
+    public Shape inputShape() {
+        return Shape.of(n, c, h, w);
+    }
+
+    public Shape outputShape() {
+        return Shape.of(n, c, outH, outW);
+    }
+}

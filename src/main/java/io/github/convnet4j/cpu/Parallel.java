@@ -1,0 +1,109 @@
+package io.github.convnet4j.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fixed pool of worker threads that splits index ranges into contiguous chunks. The split
+ * depends only on the range and the thread count, and callers keep every output element's
+ * arithmetic inside one chunk, so results do not depend on scheduling.
+ */
+public final class Parallel implements AutoCloseable {
+    /** Runs everything on the calling thread; used inside already-parallel loops. */
+    public static final Parallel SEQUENTIAL = new Parallel(1);
+
+    /** Body of a parallel loop over [from, to). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private final int threads;
+    private final ExecutorService pool;
+
+    public Parallel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        AtomicInteger counter = new AtomicInteger();
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "convnet4j-cpu-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs body over [0, n) in at most {@code threads} contiguous chunks, the first on this thread. */
+    public void forRange(int n, RangeBody body) {
+        forChunks(n, Math.min(threads, n), body);
+    }
+
+    /**
+     * Runs body over [0, n) split into exactly {@code chunks} contiguous chunks (fewer if n is
+     * smaller). Reductions that must not depend on the thread count use a fixed chunk count.
+     */
+    public void forChunks(int n, int chunks, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        chunks = Math.max(1, Math.min(chunks, n));
+        if (chunks == 1 || pool == null) {
+            for (int i = 0; i < chunks; i++) {
+                body.run(chunkStart(n, chunks, i), chunkStart(n, chunks, i + 1));
+            }
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(chunks - 1);
+        for (int i = 1; i < chunks; i++) {
+            int from = chunkStart(n, chunks, i);
+            int to = chunkStart(n, chunks, i + 1);
+            futures.add(pool.submit(() -> body.run(from, to)));
+        }
+        RuntimeException first = null;
+        try {
+            body.run(0, chunkStart(n, chunks, 1));
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                RuntimeException wrapped = e.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException(e.getCause());
+                if (first == null) {
+                    first = wrapped;
+                } else {
+                    first.addSuppressed(wrapped);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for CPU workers", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    static int chunkStart(int n, int chunks, int i) {
+        return (int) ((long) n * i / chunks);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Activation;
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/** An element-wise activation without parameters: ReLU, leaky ReLU, sigmoid, tanh or softplus. */
+public final class ActivationLayer implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final Activation function;
+    private final float param;
+    private final Buffers buffers;
+    private Tensor input;
+    private Tensor output;
+
+    public ActivationLayer(Backend backend, String name, Activation function, float param) {
+        this.backend = backend;
+        this.name = name;
+        this.function = function;
+        this.param = param;
+        this.buffers = new Buffers(backend);
+    }
+
+    public static ActivationLayer relu(Backend b, String name) {
+        return new ActivationLayer(b, name, Activation.RELU, 0f);
+    }
+
+    public static ActivationLayer leakyRelu(Backend b, String name, float slope) {
+        return new ActivationLayer(b, name, Activation.LEAKY_RELU, slope);
+    }
+
+    public static ActivationLayer sigmoid(Backend b, String name) {
+        return new ActivationLayer(b, name, Activation.SIGMOID, 0f);
+    }
+
+    public static ActivationLayer tanh(Backend b, String name) {
+        return new ActivationLayer(b, name, Activation.TANH, 0f);
+    }
+
+    public static ActivationLayer softplus(Backend b, String name) {
+        return new ActivationLayer(b, name, Activation.SOFTPLUS, 0f);
+    }
+
+    public Activation function() {
+        return function;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        output = buffers.get("output", x.shape());
+        backend.activationForward(function, param, x, output);
+        input = x;
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        Tensor dx = buffers.get("dx", input.shape());
+        backend.activationBackward(function, param, input, output, dout, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.Transpose;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A fully connected layer, y = x·Wᵀ + b, with W stored (out, in) as PyTorch's Linear does. It
+ * flattens an (N, C, H, W) input to (N, C·H·W) and gives dx the input's original shape.
+ */
+public final class Affine implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final int inFeatures;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Buffers buffers;
+    private Tensor input;
+
+    public Affine(Backend backend, String name, int inFeatures, int outFeatures, Initializer init, Random rng) {
+        this.backend = backend;
+        this.name = name;
+        this.inFeatures = inFeatures;
+        this.weight = new Parameter(backend, name + ".weight", Shape.of(outFeatures, inFeatures), true);
+        this.bias = new Parameter(backend, name + ".bias", Shape.of(outFeatures), false);
+        this.buffers = new Buffers(backend);
+        init.initialize(weight, inFeatures, outFeatures, rng);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() < 2 || input.perItem() != inFeatures) {
+            throw new IllegalArgumentException(name + ": expected input (N, " + inFeatures
+                    + ") or (N, C, H, W) with C*H*W = " + inFeatures + ", got " + input);
+        }
+        return Shape.of(input.batch(), weight.shape().dim(0));
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Tensor y = buffers.get("output", outputShape(x.shape()));
+        backend.gemm(Transpose.NO, Transpose.YES, 1f, x.flattenToMatrix(), weight.value(), 0f, y);
+        backend.addRowVector(y, bias.value());
+        input = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        Tensor x2 = input.flattenToMatrix();
+        backend.gemm(Transpose.YES, Transpose.NO, 1f, dout, x2, 0f, weight.gradient());
+        backend.sumRows(dout, bias.gradient());
+        Tensor dx = buffers.get("dx", input.shape());
+        backend.gemm(Transpose.NO, Transpose.NO, 1f, dout, weight.value(), 0f, dx.flattenToMatrix());
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(weight, bias);
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+        bias.close();
+        buffers.close();
+    }
+}

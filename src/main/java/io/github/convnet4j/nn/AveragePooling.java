@@ -1,0 +1,12 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.OutputRounding;
+import io.github.convnet4j.backend.PoolMode;
+
+/** Average pooling (LeNet's subsampling); padded positions count in the divisor. */
+public final class AveragePooling extends Pooling {
+    public AveragePooling(Backend backend, String name, int window, int stride, int pad, OutputRounding rounding) {
+        super(backend, name, PoolMode.AVERAGE, window, window, stride, pad, rounding);
+    }
+}

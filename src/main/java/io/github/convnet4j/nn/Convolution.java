@@ -1,0 +1,93 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.ConvGeometry;
+import io.github.convnet4j.backend.OutputRounding;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.util.List;
+import java.util.Random;
+
+/** 2-D convolution with bias: weight (K, C, FH, FW), bias (K). */
+public final class Convolution implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final int strideH;
+    private final int strideW;
+    private final int padH;
+    private final int padW;
+    private final OutputRounding rounding;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Buffers buffers;
+    private ConvGeometry geometry;
+    private Tensor input;
+
+    public Convolution(Backend backend, String name, int inChannels, int outChannels, int kernelH, int kernelW,
+                       int strideH, int strideW, int padH, int padW, OutputRounding rounding,
+                       Initializer init, Random rng) {
+        this.backend = backend;
+        this.name = name;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        this.rounding = rounding;
+        this.weight = new Parameter(backend, name + ".weight", Shape.of(outChannels, inChannels, kernelH, kernelW), true);
+        this.bias = new Parameter(backend, name + ".bias", Shape.of(outChannels), false);
+        this.buffers = new Buffers(backend);
+        init.initialize(weight, inChannels * kernelH * kernelW, outChannels * kernelH * kernelW, rng);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    private ConvGeometry geometry(Shape input) {
+        if (geometry == null || !geometry.inputShape().equals(input)) {
+            geometry = ConvGeometry.of(name, input, weight.shape(), strideH, strideW, padH, padW, rounding);
+        }
+        return geometry;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return geometry(input).outputShape();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        ConvGeometry g = geometry(x.shape());
+        Tensor y = buffers.get("output", g.outputShape());
+        backend.convForward(g, x, weight.value(), bias.value(), y);
+        input = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        ConvGeometry g = geometry(input.shape());
+        backend.convBackwardFilter(g, input, dout, weight.gradient());
+        backend.convBackwardBias(g, dout, bias.gradient());
+        Tensor dx = buffers.get("dx", g.inputShape());
+        backend.convBackwardData(g, dout, weight.value(), dx);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(weight, bias);
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+        bias.close();
+        buffers.close();
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/**
+ * Inverted dropout: in training each element is zeroed with probability {@code ratio} and the
+ * rest scaled by 1/(1 − ratio), so inference is the identity. Masks come from a counter-based
+ * hash of (seed, step), identical on every backend; {@link #reseed} fixes them, for gradient checks
+ * and resumed runs.
+ */
+public final class Dropout implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final float ratio;
+    private final Buffers buffers;
+    private long seed;
+    private long step;
+    private Tensor mask;
+
+    public Dropout(Backend backend, String name, float ratio, long seed) {
+        if (!(ratio >= 0f && ratio < 1f)) {
+            throw new IllegalArgumentException(name + ": dropout ratio must be in [0, 1), got " + ratio);
+        }
+        this.backend = backend;
+        this.name = name;
+        this.ratio = ratio;
+        this.seed = seed;
+        this.buffers = new Buffers(backend);
+    }
+
+    /** Restarts the mask sequence: the next training forward draws the mask of step 0 of this seed. */
+    public void reseed(long newSeed) {
+        this.seed = newSeed;
+        this.step = 0;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (!training) {
+            mask = null;
+            return x;
+        }
+        mask = buffers.get("mask", x.shape());
+        backend.dropoutMask(mask, ratio, seed ^ (step++ * 0xD1B54A32D192ED03L));
+        Tensor y = buffers.get("output", x.shape());
+        backend.multiply(x, mask, y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        if (mask == null) {
+            return dout;
+        }
+        Tensor dx = buffers.get("dx", dout.shape());
+        backend.multiply(dout, mask, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+    }
+}

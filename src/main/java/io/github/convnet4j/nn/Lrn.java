@@ -1,0 +1,56 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/** Local response normalisation across channels (AlexNet). */
+public final class Lrn implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final LrnParams params;
+    private final Buffers buffers;
+    private Tensor input;
+    private Tensor output;
+
+    public Lrn(Backend backend, String name, LrnParams params) {
+        this.backend = backend;
+        this.name = name;
+        this.params = params;
+        this.buffers = new Buffers(backend);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException(name + ": expected input of rank 4 (N, C, H, W), got " + input);
+        }
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        output = buffers.get("output", outputShape(x.shape()));
+        backend.lrnForward(params, x, output);
+        input = x;
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        Tensor dx = buffers.get("dx", input.shape());
+        backend.lrnBackward(params, input, output, dout, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+    }
+}

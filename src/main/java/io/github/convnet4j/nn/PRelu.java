@@ -1,0 +1,63 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.util.List;
+
+/** Parametric ReLU (He et al. 2015): a learned negative slope per channel, starting at 0.25. */
+public final class PRelu implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final Parameter slope;
+    private final Buffers buffers;
+    private Tensor input;
+
+    public PRelu(Backend backend, String name, int channels) {
+        this.backend = backend;
+        this.name = name;
+        this.slope = new Parameter(backend, name + ".weight", Shape.of(channels), false);
+        this.buffers = new Buffers(backend);
+        backend.fill(slope.value(), 0.25f);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        int channels = slope.shape().size();
+        if (channels != 1 && (input.rank() < 2 || input.dim(1) != channels)) {
+            throw new IllegalArgumentException(name + ": expected " + channels + " channels in dimension 1, got " + input);
+        }
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Tensor y = buffers.get("output", outputShape(x.shape()));
+        backend.preluForward(x, slope.value(), y);
+        input = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        Tensor dx = buffers.get("dx", input.shape());
+        backend.preluBackward(input, slope.value(), dout, dx, slope.gradient());
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(slope);
+    }
+
+    @Override
+    public void close() {
+        slope.close();
+        buffers.close();
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.OutputRounding;
+import io.github.convnet4j.backend.PoolGeometry;
+import io.github.convnet4j.backend.PoolMode;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/** Max or average pooling over windows of each channel; see {@link MaxPooling}, {@link AveragePooling}. */
+public class Pooling implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final PoolMode mode;
+    private final int windowH;
+    private final int windowW;
+    private final int stride;
+    private final int pad;
+    private final OutputRounding rounding;
+    private final Buffers buffers;
+    private PoolGeometry geometry;
+    private Tensor input;
+    private Tensor output;
+
+    protected Pooling(Backend backend, String name, PoolMode mode, int windowH, int windowW, int stride, int pad,
+                      OutputRounding rounding) {
+        this.backend = backend;
+        this.name = name;
+        this.mode = mode;
+        this.windowH = windowH;
+        this.windowW = windowW;
+        this.stride = stride;
+        this.pad = pad;
+        this.rounding = rounding;
+        this.buffers = new Buffers(backend);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    private PoolGeometry geometry(Shape input) {
+        if (geometry == null || !geometry.inputShape().equals(input)) {
+            geometry = PoolGeometry.of(name, input, windowH, windowW, stride, stride, pad, pad, rounding);
+        }
+        return geometry;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return geometry(input).outputShape();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        PoolGeometry g = geometry(x.shape());
+        output = buffers.get("output", g.outputShape());
+        backend.poolForward(mode, g, x, output);
+        input = x;
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        PoolGeometry g = geometry(input.shape());
+        Tensor dx = buffers.get("dx", g.inputShape());
+        backend.poolBackward(mode, g, input, output, dout, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+    }
+}

@@ -1,0 +1,15 @@
+package io.github.convnet4j.tensor;
+
+/**
+ * The memory behind one or more tensors: a Java array for the CPU backend, device memory for
+ * CUDA. Storage is owned by exactly one tensor (the one that allocated it); views share it
+ * without owning it.
+ */
+public interface Storage extends AutoCloseable {
+    /** Capacity in float elements. */
+    int capacity();
+
+    /** Frees the memory. Idempotent; a no-op for heap storage. */
+    @Override
+    void close();
+}
