@@ -157,9 +157,12 @@ public interface Backend extends AutoCloseable {
     void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y,
                                    Tensor runningMean, Tensor runningVar, double eps);
 
-    /** dx, dgamma and dbeta (all overwritten) from the statistics saved by the training forward. */
+    /**
+     * dx, dgamma and dbeta (all overwritten) from the statistics saved by the training forward;
+     * eps must be the forward's.
+     */
     void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
-                           Tensor dx, Tensor dgamma, Tensor dbeta);
+                           Tensor dx, Tensor dgamma, Tensor dbeta, double eps);
 
     // ---- optimizer updates (weight decay is L2: g + wd·w) --------------------------------------
 

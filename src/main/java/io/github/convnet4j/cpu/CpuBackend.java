@@ -369,7 +369,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
-                                  Tensor dx, Tensor dgamma, Tensor dbeta) {
+                                  Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
+        // eps is already inside savedInvStd.
         Shape s = x.shape().asNchw();
         norm.batchNormBackward(s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(dy), data(gamma),
                 data(savedMean), data(savedInvStd), data(dx), data(dgamma), data(dbeta));

@@ -77,7 +77,7 @@ public final class BatchNorm implements Layer {
     @Override
     public Tensor backward(Tensor dout) {
         Tensor dx = buffers.get("dx", input.shape());
-        backend.batchNormBackward(input, dout, gamma.value(), savedMean, savedInvStd, dx, gamma.gradient(), beta.gradient());
+        backend.batchNormBackward(input, dout, gamma.value(), savedMean, savedInvStd, dx, gamma.gradient(), beta.gradient(), eps);
         return dx;
     }
 

@@ -389,7 +389,7 @@ public abstract class BackendOpsContract {
             assertClose("batch norm forward", y, ty.toArray(), 1e-4, 1e-4);
             assertClose("batch norm running mean", runMean, rm.toArray(), 1e-5, 1e-4);
             assertClose("batch norm running var", runVar, rv.toArray(), 1e-5, 1e-4);
-            backend().batchNormBackward(tx, tdy, tg, sm, si, tdx, tdg, tdb);
+            backend().batchNormBackward(tx, tdy, tg, sm, si, tdx, tdg, tdb, eps);
             // With one value per channel (plane 1, n 1) the gradient is 0 and so is the reference.
             assertClose("batch norm dx", dx, tdx.toArray(), 2e-4, 1e-3);
             assertClose("batch norm dgamma", dgamma, tdg.toArray(), 1e-4, 1e-4);

@@ -1,0 +1,246 @@
+// convnet4j's own CUDA kernels: what cuDNN and cuBLAS do not provide. Compiled to PTX
+// (see build-ptx.sh) and loaded by io.github.convnet4j.cuda.Kernels through the driver API.
+// Every kernel mirrors a method of the CPU backend; CudaBackendParityTest checks each pair.
+// Element counts are int (a tensor never exceeds 2^31 - 1 floats, see Shape).
+
+#include <stdint.h>
+
+#define BLOCK 256
+
+__device__ __forceinline__ int global_index() { return blockIdx.x * blockDim.x + threadIdx.x; }
+__device__ __forceinline__ int grid_stride() { return blockDim.x * gridDim.x; }
+
+// ---- element-wise --------------------------------------------------------------------------
+
+extern "C" __global__ void fill(float* x, float value, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) x[i] = value;
+}
+
+extern "C" __global__ void multiply(const float* a, const float* b, float* out, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) out[i] = a[i] * b[i];
+}
+
+extern "C" __global__ void add_row_vector(float* m, const float* row, int rows, int cols) {
+    int n = rows * cols;
+    for (int i = global_index(); i < n; i += grid_stride()) m[i] += row[i % cols];
+}
+
+// One thread per column, rows summed in order: deterministic.
+extern "C" __global__ void sum_rows(const float* m, float* out, int rows, int cols) {
+    for (int j = global_index(); j < cols; j += grid_stride()) {
+        float s = 0.f;
+        for (int i = 0; i < rows; i++) s += m[i * cols + j];
+        out[j] = s;
+    }
+}
+
+// ---- activations that cuDNN lacks (kind: 1 = leaky ReLU, 4 = softplus, as in Activation) ----
+
+extern "C" __global__ void leaky_relu_forward(const float* x, float* y, float slope, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) y[i] = x[i] > 0.f ? x[i] : slope * x[i];
+}
+
+extern "C" __global__ void leaky_relu_backward(const float* x, const float* dy, float* dx, float slope, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) dx[i] = x[i] > 0.f ? dy[i] : slope * dy[i];
+}
+
+extern "C" __global__ void softplus_forward(const float* x, float* y, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float v = x[i];
+        y[i] = fmaxf(v, 0.f) + log1pf(expf(-fabsf(v)));
+    }
+}
+
+extern "C" __global__ void softplus_backward(const float* x, const float* dy, float* dx, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) dx[i] = dy[i] / (1.f + expf(-x[i]));
+}
+
+// ---- PReLU: slope per channel (channels == 1: one shared slope) ------------------------------
+
+extern "C" __global__ void prelu_forward(const float* x, const float* slope, float* y, int n, int channels, int plane) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float a = slope[channels == 1 ? 0 : (i / plane) % channels];
+        y[i] = x[i] > 0.f ? x[i] : a * x[i];
+    }
+}
+
+extern "C" __global__ void prelu_backward_data(const float* x, const float* slope, const float* dy, float* dx,
+                                               int n, int channels, int plane) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float a = slope[channels == 1 ? 0 : (i / plane) % channels];
+        dx[i] = x[i] > 0.f ? dy[i] : a * dy[i];
+    }
+}
+
+// One block per channel; a fixed-order tree reduction, so the result is deterministic.
+extern "C" __global__ void prelu_backward_slope(const float* x, const float* dy, float* dslope,
+                                                int n, int channels, int plane) {
+    __shared__ double partial[BLOCK];
+    int ch = blockIdx.x;
+    int per_item = (channels == 1 ? 1 : channels) * plane;
+    double s = 0.0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        int c = channels == 1 ? 0 : (i % per_item) / plane;
+        if (c == ch && x[i] <= 0.f) s += (double) dy[i] * x[i];
+    }
+    partial[threadIdx.x] = s;
+    __syncthreads();
+    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+        if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) dslope[ch] = (float) partial[0];
+}
+
+// ---- reductions ----------------------------------------------------------------------------
+
+// out[0] = scale * sum(values): one block, fixed order, double accumulation.
+extern "C" __global__ void sum_scaled(const float* values, float* out, int n, float scale) {
+    __shared__ double partial[BLOCK];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) s += values[i];
+    partial[threadIdx.x] = s;
+    __syncthreads();
+    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+        if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = (float) (partial[0] * scale);
+}
+
+extern "C" __global__ void sum_of_squares(const float* x, double* out, int n) {
+    __shared__ double partial[BLOCK];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) s += (double) x[i] * x[i];
+    partial[threadIdx.x] = s;
+    __syncthreads();
+    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+        if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = partial[0];
+}
+
+// ---- losses --------------------------------------------------------------------------------
+
+// A label that is not a class index is recorded in *bad_row (the first one by atomicMin);
+// the backend checks it at the next synchronising call and throws.
+__device__ __forceinline__ int checked_label(const float* labels, int row, int classes, int* bad_row) {
+    float v = labels[row];
+    int label = (int) v;
+    if ((float) label != v || label < 0 || label >= classes) {
+        atomicMin(bad_row, row);
+        return -1;
+    }
+    return label;
+}
+
+// One thread per row: probabilities and -log softmax[label] from the log-sum-exp.
+extern "C" __global__ void softmax_cross_entropy(const float* logits, const float* labels, float* probs,
+                                                 float* row_loss, int n, int classes, int* bad_row) {
+    for (int r = global_index(); r < n; r += grid_stride()) {
+        const float* z = logits + (size_t) r * classes;
+        float max = -INFINITY;
+        for (int j = 0; j < classes; j++) max = fmaxf(max, z[j]);
+        double sum = 0.0;
+        for (int j = 0; j < classes; j++) sum += exp((double) (z[j] - max));
+        double log_sum = log(sum);
+        for (int j = 0; j < classes; j++) probs[(size_t) r * classes + j] = (float) exp(z[j] - max - log_sum);
+        int label = checked_label(labels, r, classes, bad_row);
+        row_loss[r] = label < 0 ? 0.f : (float) (log_sum - (z[label] - max));
+    }
+}
+
+extern "C" __global__ void softmax_cross_entropy_backward(const float* probs, const float* labels, float* dx,
+                                                          int n, int classes, int* bad_row) {
+    int total = n * classes;
+    float inv = 1.f / n;
+    for (int i = global_index(); i < total; i += grid_stride()) {
+        int r = i / classes;
+        int label = checked_label(labels, r, classes, bad_row);
+        dx[i] = (probs[i] - (i % classes == label ? 1.f : 0.f)) * inv;
+    }
+}
+
+extern "C" __global__ void squared_difference(const float* y, const float* t, float* out, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float d = y[i] - t[i];
+        out[i] = d * d;
+    }
+}
+
+extern "C" __global__ void mse_backward(const float* y, const float* t, float* dx, int n, float inv_batch) {
+    for (int i = global_index(); i < n; i += grid_stride()) dx[i] = (y[i] - t[i]) * inv_batch;
+}
+
+extern "C" __global__ void count_correct(const float* scores, const float* labels, int* correct,
+                                         int n, int classes, int* bad_row) {
+    for (int r = global_index(); r < n; r += grid_stride()) {
+        const float* s = scores + (size_t) r * classes;
+        int best = 0;
+        for (int j = 1; j < classes; j++) if (s[j] > s[best]) best = j;
+        if (best == checked_label(labels, r, classes, bad_row)) atomicAdd(correct, 1);
+    }
+}
+
+// ---- dropout: the same splitmix64 hash as DropoutHash.java ------------------------------------
+
+extern "C" __global__ void dropout_mask(float* mask, int n, float ratio, unsigned long long seed) {
+    float keep_scale = 1.f / (1.f - ratio);
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        unsigned long long z = seed + ((unsigned long long) i + 1ULL) * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        float u = (float) (z >> 40) * 5.9604644775390625e-08f; // 2^-24
+        mask[i] = u < ratio ? 0.f : keep_scale;
+    }
+}
+
+// ---- optimizer updates (weight decay: g + wd * w) --------------------------------------------
+
+extern "C" __global__ void sgd_step(float* w, const float* g, float lr, float wd, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) w[i] -= lr * (g[i] + wd * w[i]);
+}
+
+extern "C" __global__ void momentum_step(float* w, const float* g, float* v, float lr, float mu, float wd, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        v[i] = mu * v[i] - lr * (g[i] + wd * w[i]);
+        w[i] += v[i];
+    }
+}
+
+extern "C" __global__ void nesterov_step(float* w, const float* g, float* v, float lr, float mu, float wd, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float grad = g[i] + wd * w[i];
+        v[i] = mu * v[i] - lr * grad;
+        w[i] += mu * mu * v[i] - (1.f + mu) * lr * grad;
+    }
+}
+
+extern "C" __global__ void adagrad_step(float* w, const float* g, float* h, float lr, float wd, float eps, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float grad = g[i] + wd * w[i];
+        h[i] += grad * grad;
+        w[i] -= lr * grad / (sqrtf(h[i]) + eps);
+    }
+}
+
+extern "C" __global__ void rmsprop_step(float* w, const float* g, float* h, float lr, float rho, float wd, float eps,
+                                        int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float grad = g[i] + wd * w[i];
+        h[i] = rho * h[i] + (1.f - rho) * grad * grad;
+        w[i] -= lr * grad / (sqrtf(h[i]) + eps);
+    }
+}
+
+extern "C" __global__ void adam_step(float* w, const float* g, float* m, float* v, float lr_t, float b1, float b2,
+                                     float wd, float eps, int n) {
+    for (int i = global_index(); i < n; i += grid_stride()) {
+        float grad = g[i] + wd * w[i];
+        m[i] += (1.f - b1) * (grad - m[i]);
+        v[i] += (1.f - b2) * (grad * grad - v[i]);
+        w[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
+    }
+}

@@ -1,0 +1,620 @@
+package io.github.convnet4j.cuda;
+
+import io.github.convnet4j.backend.Activation;
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.ConvGeometry;
+import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.backend.PoolGeometry;
+import io.github.convnet4j.backend.PoolMode;
+import io.github.convnet4j.backend.Transpose;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasMath;
+import jcuda.jcublas.cublasOperation;
+import jcuda.jcudnn.JCudnn;
+import jcuda.jcudnn.cudnnBatchNormMode;
+import jcuda.jcudnn.cudnnHandle;
+import jcuda.jcudnn.cudnnLRNMode;
+import jcuda.jcudnn.cudnnTensorDescriptor;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaMemcpyKind;
+import jcuda.runtime.cudaStream_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CUDA backend: convolution, pooling, LRN, batch norm and the ReLU/sigmoid/tanh activations on
+ * cuDNN, matrix products on cuBLAS, everything else in the kernels of cuda/kernels.cu. All work is
+ * queued on one stream; only {@link #download}, {@link #countCorrect} and {@link #sumOfSquares}
+ * wait for it. Device memory comes from a caching allocator, descriptors and convolution
+ * algorithms are cached per shape, and the cuDNN workspace only grows, so a training step with
+ * fixed shapes allocates nothing on the device after the first.
+ *
+ * <p>One backend serves one thread at a time. Open it with {@link #open(CudaOptions)}, which
+ * reports why CUDA is unusable (no driver, no device, a missing library) as a
+ * {@link CudaUnavailableException}.
+ */
+public final class CudaBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
+    /** Bytes of 0x7F: the "no bad label" marker in the label-error word. */
+    private static final int NO_BAD_ROW = 0x7F7F7F7F;
+
+    private static final Pointer ONE = Pointer.to(new float[]{1f});
+    private static final Pointer ZERO = Pointer.to(new float[]{0f});
+
+    private final CudaOptions options;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final cudaStream_t stream = new cudaStream_t();
+    private final cudnnHandle cudnn = new cudnnHandle();
+    private final cublasHandle cublas = new cublasHandle();
+    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final Descriptors descriptors = new Descriptors();
+    private final Map<ConvGeometry, ConvPlan> convPlans = new HashMap<>();
+    private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
+    private final String description;
+    private Kernels kernels;
+    private Pointer workspace;
+    private long workspaceBytes;
+    private Pointer scratch;
+    private long scratchBytes;
+    private Pointer smallWords;
+    private int lastLabelClasses;
+
+    private CudaBackend(CudaOptions options) {
+        this.options = options;
+        CudaCheck.runtime(JCuda.cudaSetDevice(options.device()), "cudaSetDevice", "device " + options.device());
+        CudaCheck.runtime(JCuda.cudaFree(new Pointer()), "cudaFree(0)", "creating the device context");
+        CudaCheck.driver(JCudaDriver.cuInit(0), "cuInit", null);
+        CudaCheck.driver(JCudaDriver.cuDeviceGet(device, options.device()), "cuDeviceGet", null);
+        CudaCheck.driver(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain", null);
+        bindContext();
+        CudaCheck.runtime(JCuda.cudaStreamCreate(stream), "cudaStreamCreate", null);
+        CudaCheck.cudnn(JCudnn.cudnnCreate(cudnn), "cudnnCreate", null);
+        CudaCheck.cudnn(JCudnn.cudnnSetStream(cudnn, stream), "cudnnSetStream", null);
+        CudaCheck.cublas(JCublas2.cublasCreate(cublas), "cublasCreate", null);
+        CudaCheck.cublas(JCublas2.cublasSetStream(cublas, stream), "cublasSetStream", null);
+        CudaCheck.cublas(JCublas2.cublasSetMathMode(cublas, options.tf32Matmul()
+                ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode", null);
+        kernels = new Kernels(new CUstream(stream));
+        // Word 0: the first row with a bad label; word 1: a counter; words 2-3: a double.
+        smallWords = allocator.allocate(16);
+        CudaCheck.runtime(JCuda.cudaMemset(smallWords, 0x7F, 4), "cudaMemset", "label-error word");
+        description = CudaEnvironment.describe(options.device());
+    }
+
+    /** Opens the backend on a device, or explains why CUDA cannot be used here. */
+    public static CudaBackend open(CudaOptions options) throws CudaUnavailableException {
+        CudaEnvironment.requireUsable(options.device());
+        try {
+            return new CudaBackend(options);
+        } catch (UnsatisfiedLinkError | CudaException e) {
+            throw new CudaUnavailableException(CudaEnvironment.reason(e), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** Device, driver and library versions, for logs and benchmark reports. */
+    public String description() {
+        return description;
+    }
+
+    public CudaOptions options() {
+        return options;
+    }
+
+    /** Device bytes handed out by the allocator: live tensors plus the workspace and scratch buffers. */
+    public long bytesInUse() {
+        return allocator.bytesInUse();
+    }
+
+    /** How many times cudaMalloc has been called for tensors: constant in steady-state training. */
+    public long deviceAllocations() {
+        return allocator.mallocCalls();
+    }
+
+    private void bindContext() {
+        if (!contextBound.get()) {
+            CudaCheck.driver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent", null);
+            contextBound.set(true);
+        }
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor allocate(Shape shape) {
+        bindContext();
+        DeviceStorage storage = new DeviceStorage(allocator, shape.size());
+        CudaCheck.runtime(JCuda.cudaMemsetAsync(storage.pointer(), 0, bytes(shape.size()), stream),
+                "cudaMemsetAsync", shape);
+        return new Tensor(this, shape, storage, true);
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        bindContext();
+        // The legacy default stream that cudaMemcpy uses waits for our (blocking) stream first.
+        CudaCheck.runtime(JCuda.cudaMemcpy(ptr(dst), Pointer.to(src), bytes(dst.size()),
+                cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy host to device", dst.shape());
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        bindContext();
+        CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(dst), ptr(src), bytes(src.size()),
+                cudaMemcpyKind.cudaMemcpyDeviceToHost), "cudaMemcpy device to host", src.shape());
+        checkLabels();
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        requireSameSize("copy", src, dst);
+        CudaCheck.runtime(JCuda.cudaMemcpyAsync(ptr(dst), ptr(src), bytes(src.size()),
+                cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync", src.shape());
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        launch("fill", t.size(), ptr(t), value, t.size());
+    }
+
+    @Override
+    public void synchronize() {
+        CudaCheck.runtime(JCuda.cudaStreamSynchronize(stream), "cudaStreamSynchronize", null);
+        checkLabels();
+    }
+
+    static Pointer ptr(Tensor t) {
+        if (!(t.storage() instanceof DeviceStorage d)) {
+            throw new IllegalArgumentException(t + " does not belong to a CUDA backend");
+        }
+        return d.pointer();
+    }
+
+    private static long bytes(int floats) {
+        return (long) floats * Sizeof.FLOAT;
+    }
+
+    /** A grow-only device buffer for per-op temporaries (row losses, squared differences). */
+    private Pointer scratch(int floats) {
+        long need = bytes(floats);
+        if (need > scratchBytes) {
+            if (scratch != null) {
+                allocator.release(scratch, scratchBytes);
+            }
+            scratchBytes = DeviceAllocator.round(need);
+            scratch = allocator.allocate(scratchBytes);
+        }
+        return scratch;
+    }
+
+    private Pointer workspace(long need) {
+        if (need > workspaceBytes) {
+            if (workspace != null) {
+                allocator.release(workspace, workspaceBytes);
+            }
+            workspaceBytes = DeviceAllocator.round(need);
+            workspace = allocator.allocate(workspaceBytes);
+            LOG.debug("cuDNN workspace grown to {} bytes", workspaceBytes);
+        }
+        return workspace;
+    }
+
+    private void launch(String kernel, int work, Object... args) {
+        bindContext();
+        kernels.launch(kernel, work, args);
+    }
+
+    // ---- linear algebra and element-wise ------------------------------------------------------
+
+    @Override
+    public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
+            throw new IllegalArgumentException("gemm needs matrices, got " + a.shape() + ", " + b.shape() + ", " + c.shape());
+        }
+        boolean ta = transA == Transpose.YES;
+        boolean tb = transB == Transpose.YES;
+        int m = ta ? a.dim(1) : a.dim(0);
+        int k = ta ? a.dim(0) : a.dim(1);
+        int kb = tb ? b.dim(1) : b.dim(0);
+        int n = tb ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm shapes do not agree: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
+                    + ", C " + c.shape());
+        }
+        // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
+        CudaCheck.cublas(JCublas2.cublasSgemm(cublas,
+                tb ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                ta ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                n, m, k, Pointer.to(new float[]{alpha}), ptr(b), b.dim(1), ptr(a), a.dim(1),
+                Pointer.to(new float[]{beta}), ptr(c), n), "cublasSgemm", m + "x" + n + "x" + k);
+    }
+
+    @Override
+    public void addRowVector(Tensor matrix, Tensor row) {
+        launch("add_row_vector", matrix.size(), ptr(matrix), ptr(row), matrix.size() / row.size(), row.size());
+    }
+
+    @Override
+    public void sumRows(Tensor matrix, Tensor out) {
+        launch("sum_rows", out.size(), ptr(matrix), ptr(out), matrix.size() / out.size(), out.size());
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        requireSameSize("axpy", x, y);
+        CudaCheck.cublas(JCublas2.cublasSaxpy(cublas, x.size(), Pointer.to(new float[]{alpha}), ptr(x), 1, ptr(y), 1),
+                "cublasSaxpy", x.shape());
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        CudaCheck.cublas(JCublas2.cublasSscal(cublas, x.size(), Pointer.to(new float[]{alpha}), ptr(x), 1),
+                "cublasSscal", x.shape());
+    }
+
+    @Override
+    public void multiply(Tensor a, Tensor b, Tensor out) {
+        requireSameSize("multiply", a, b);
+        requireSameSize("multiply", a, out);
+        launch("multiply", a.size(), ptr(a), ptr(b), ptr(out), a.size());
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        Pointer result = smallWords.withByteOffset(8);
+        bindContext();
+        kernels.launchBlocks("sum_of_squares", 1, ptr(x), result, x.size());
+        double[] host = new double[1];
+        CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(host), result, 8, cudaMemcpyKind.cudaMemcpyDeviceToHost),
+                "cudaMemcpy", "sum of squares");
+        return host[0];
+    }
+
+    // ---- convolution and pooling --------------------------------------------------------------
+
+    private ConvPlan plan(ConvGeometry g) {
+        ConvPlan plan = convPlans.get(g);
+        if (plan == null) {
+            bindContext();
+            plan = new ConvPlan(cudnn, g, descriptors.tensor(g.inputShape()), descriptors.filter(g.filterShape()),
+                    descriptors.tensor(g.outputShape()), options);
+            workspace(plan.workspaceBytes);
+            convPlans.put(g, plan);
+            LOG.debug("convolution {}: algorithms fwd {} bwd-data {} bwd-filter {}, workspace {} bytes", g,
+                    plan.forwardAlgo, plan.backwardDataAlgo, plan.backwardFilterAlgo, plan.workspaceBytes);
+        }
+        return plan;
+    }
+
+    @Override
+    public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
+        requireShape("conv forward input", x, g.inputShape());
+        requireShape("conv forward filters", w, g.filterShape());
+        requireShape("conv forward output", y, g.outputShape());
+        ConvPlan p = plan(g);
+        cudnnTensorDescriptor yDesc = descriptors.tensor(g.outputShape());
+        CudaCheck.cudnn(JCudnn.cudnnConvolutionForward(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
+                descriptors.filter(g.filterShape()), ptr(w), p.forwardDesc, p.forwardAlgo, workspace, workspaceBytes,
+                ZERO, yDesc, ptr(y)), "cudnnConvolutionForward", g);
+        if (bias != null) {
+            CudaCheck.cudnn(JCudnn.cudnnAddTensor(cudnn, ONE, descriptors.channels(g.k()), ptr(bias), ONE, yDesc, ptr(y)),
+                    "cudnnAddTensor", "bias of " + g);
+        }
+    }
+
+    @Override
+    public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        requireShape("conv backward-data dy", dy, g.outputShape());
+        requireShape("conv backward-data dx", dx, g.inputShape());
+        ConvPlan p = plan(g);
+        CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardData(cudnn, ONE, descriptors.filter(g.filterShape()), ptr(w),
+                descriptors.tensor(g.outputShape()), ptr(dy), p.backwardDataDesc, p.backwardDataAlgo, workspace,
+                workspaceBytes, ZERO, descriptors.tensor(g.inputShape()), ptr(dx)), "cudnnConvolutionBackwardData", g);
+    }
+
+    @Override
+    public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        requireShape("conv backward-filter x", x, g.inputShape());
+        requireShape("conv backward-filter dw", dw, g.filterShape());
+        ConvPlan p = plan(g);
+        CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardFilter(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
+                descriptors.tensor(g.outputShape()), ptr(dy), p.backwardFilterDesc, p.backwardFilterAlgo, workspace,
+                workspaceBytes, ZERO, descriptors.filter(g.filterShape()), ptr(dw)),
+                "cudnnConvolutionBackwardFilter", g);
+    }
+
+    @Override
+    public void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
+        requireShape("conv backward-bias dy", dy, g.outputShape());
+        CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardBias(cudnn, ONE, descriptors.tensor(g.outputShape()), ptr(dy),
+                ZERO, descriptors.channels(g.k()), ptr(db)), "cudnnConvolutionBackwardBias", g);
+    }
+
+    @Override
+    public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        requireShape("pool forward input", x, g.inputShape());
+        requireShape("pool forward output", y, g.outputShape());
+        CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
+                descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
+                "cudnnPoolingForward", g);
+    }
+
+    @Override
+    public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        requireShape("pool backward dx", dx, g.inputShape());
+        requireShape("pool backward dy", dy, g.outputShape());
+        cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
+        cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
+        CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
+                out, ptr(y), out, ptr(dy), in, ptr(x), ZERO, in, ptr(dx)), "cudnnPoolingBackward", g);
+    }
+
+    // ---- activations --------------------------------------------------------------------------
+
+    @Override
+    public void activationForward(Activation f, float param, Tensor x, Tensor y) {
+        requireSameSize(f.name(), x, y);
+        switch (f) {
+            case LEAKY_RELU -> launch("leaky_relu_forward", x.size(), ptr(x), ptr(y), param, x.size());
+            case SOFTPLUS -> launch("softplus_forward", x.size(), ptr(x), ptr(y), x.size());
+            default -> {
+                cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+                CudaCheck.cudnn(JCudnn.cudnnActivationForward(cudnn, descriptors.activation(f), ONE, d, ptr(x), ZERO, d,
+                        ptr(y)), "cudnnActivationForward", f + " " + x.shape());
+            }
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        requireSameSize(f.name(), dy, dx);
+        switch (f) {
+            case LEAKY_RELU -> launch("leaky_relu_backward", x.size(), ptr(x), ptr(dy), ptr(dx), param, x.size());
+            case SOFTPLUS -> launch("softplus_backward", x.size(), ptr(x), ptr(dy), ptr(dx), x.size());
+            default -> {
+                cudnnTensorDescriptor d = descriptors.tensor(dy.shape());
+                CudaCheck.cudnn(JCudnn.cudnnActivationBackward(cudnn, descriptors.activation(f), ONE, d, ptr(y), d,
+                        ptr(dy), d, ptr(x), ZERO, d, ptr(dx)), "cudnnActivationBackward", f + " " + dy.shape());
+            }
+        }
+    }
+
+    @Override
+    public void preluForward(Tensor x, Tensor slope, Tensor y) {
+        int channels = preluChannels(x, slope);
+        launch("prelu_forward", x.size(), ptr(x), ptr(slope), ptr(y), x.size(), channels, preluPlane(x, channels));
+    }
+
+    @Override
+    public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        int channels = preluChannels(x, slope);
+        int plane = preluPlane(x, channels);
+        launch("prelu_backward_data", x.size(), ptr(x), ptr(slope), ptr(dy), ptr(dx), x.size(), channels, plane);
+        bindContext();
+        kernels.launchBlocks("prelu_backward_slope", slope.size(), ptr(x), ptr(dy), ptr(dslope), x.size(), channels, plane);
+    }
+
+    private static int preluChannels(Tensor x, Tensor slope) {
+        int channels = x.rank() == 1 ? 1 : x.dim(1);
+        if (slope.size() != 1 && slope.size() != channels) {
+            throw new IllegalArgumentException("PReLU slope has " + slope.size() + " elements; input " + x.shape()
+                    + " needs 1 or " + channels);
+        }
+        return slope.size() == 1 ? 1 : channels;
+    }
+
+    private static int preluPlane(Tensor x, int channels) {
+        return channels == 1 ? 1 : x.size() / x.dim(0) / channels;
+    }
+
+    // ---- losses -------------------------------------------------------------------------------
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
+        int n = requireLabels(logits, labels);
+        int classes = logits.size() / n;
+        Pointer rowLoss = scratch(n);
+        launch("softmax_cross_entropy", n, ptr(logits), ptr(labels), ptr(probs), rowLoss, n, classes, smallWords);
+        kernels.launchBlocks("sum_scaled", 1, rowLoss, ptr(loss), n, 1f / n);
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
+        int n = requireLabels(probs, labels);
+        launch("softmax_cross_entropy_backward", probs.size(), ptr(probs), ptr(labels), ptr(dx), n, probs.size() / n,
+                smallWords);
+    }
+
+    @Override
+    public void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
+        requireSameSize("mean squared error", y, target);
+        Pointer squares = scratch(y.size());
+        launch("squared_difference", y.size(), ptr(y), ptr(target), squares, y.size());
+        kernels.launchBlocks("sum_scaled", 1, squares, ptr(loss), y.size(), 0.5f / y.dim(0));
+    }
+
+    @Override
+    public void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
+        requireSameSize("mean squared error", y, target);
+        launch("mse_backward", y.size(), ptr(y), ptr(target), ptr(dx), y.size(), 1f / y.dim(0));
+    }
+
+    @Override
+    public int countCorrect(Tensor scores, Tensor labels) {
+        int n = requireLabels(scores, labels);
+        Pointer counter = smallWords.withByteOffset(4);
+        CudaCheck.runtime(JCuda.cudaMemsetAsync(counter, 0, 4, stream), "cudaMemsetAsync", "correct counter");
+        launch("count_correct", n, ptr(scores), ptr(labels), counter, n, scores.size() / n, smallWords);
+        int[] host = new int[1];
+        CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(host), counter, 4, cudaMemcpyKind.cudaMemcpyDeviceToHost),
+                "cudaMemcpy", "correct counter");
+        checkLabels();
+        return host[0];
+    }
+
+    private int requireLabels(Tensor scores, Tensor labels) {
+        if (labels.size() != scores.dim(0)) {
+            throw new IllegalArgumentException("expected " + scores.dim(0) + " labels for scores " + scores.shape()
+                    + ", got " + labels.size());
+        }
+        lastLabelClasses = scores.size() / scores.dim(0);
+        return scores.dim(0);
+    }
+
+    /** Kernels cannot throw: they record a bad label's row, and the next synchronising call reports it. */
+    private void checkLabels() {
+        int[] row = new int[1];
+        CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(row), smallWords, 4, cudaMemcpyKind.cudaMemcpyDeviceToHost),
+                "cudaMemcpy", "label-error word");
+        if (row[0] != NO_BAD_ROW) {
+            CudaCheck.runtime(JCuda.cudaMemset(smallWords, 0x7F, 4), "cudaMemset", "label-error word");
+            throw new IllegalArgumentException("label of row " + row[0] + " is not a class index in [0, "
+                    + lastLabelClasses + ")");
+        }
+    }
+
+    // ---- normalisation and dropout ------------------------------------------------------------
+
+    @Override
+    public void lrnForward(LrnParams p, Tensor x, Tensor y) {
+        cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+        CudaCheck.cudnn(JCudnn.cudnnLRNCrossChannelForward(cudnn, descriptors.lrn(p), cudnnLRNMode.CUDNN_LRN_CROSS_CHANNEL_DIM1,
+                ONE, d, ptr(x), ZERO, d, ptr(y)), "cudnnLRNCrossChannelForward", p + " " + x.shape());
+    }
+
+    @Override
+    public void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+        CudaCheck.cudnn(JCudnn.cudnnLRNCrossChannelBackward(cudnn, descriptors.lrn(p),
+                cudnnLRNMode.CUDNN_LRN_CROSS_CHANNEL_DIM1, ONE, d, ptr(y), d, ptr(dy), d, ptr(x), ZERO, d, ptr(dx)),
+                "cudnnLRNCrossChannelBackward", p + " " + x.shape());
+    }
+
+    /**
+     * Our own kernel rather than cuDNN's dropout: its counter-based hash gives the CPU backend's
+     * masks bit for bit, so parity tests and resumed runs see the same dropped units.
+     */
+    @Override
+    public void dropoutMask(Tensor mask, float ratio, long seed) {
+        launch("dropout_mask", mask.size(), ptr(mask), mask.size(), ratio, seed);
+    }
+
+    @Override
+    public void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+                                         Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
+                                         double momentum, double eps) {
+        cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+        CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationForwardTraining(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
+                ONE, ZERO, d, ptr(x), d, ptr(y), descriptors.channels(gamma.size()), ptr(gamma), ptr(beta), momentum,
+                ptr(runningMean), ptr(runningVar), eps, ptr(savedMean), ptr(savedInvStd)),
+                "cudnnBatchNormalizationForwardTraining", x.shape());
+    }
+
+    @Override
+    public void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+                                          Tensor runningVar, double eps) {
+        cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+        CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationForwardInference(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
+                ONE, ZERO, d, ptr(x), d, ptr(y), descriptors.channels(gamma.size()), ptr(gamma), ptr(beta),
+                ptr(runningMean), ptr(runningVar), eps), "cudnnBatchNormalizationForwardInference", x.shape());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                                  Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
+        cudnnTensorDescriptor d = descriptors.tensor(x.shape());
+        CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationBackward(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
+                ONE, ZERO, ONE, ZERO, d, ptr(x), d, ptr(dy), d, ptr(dx), descriptors.channels(gamma.size()), ptr(gamma),
+                ptr(dgamma), ptr(dbeta), eps, ptr(savedMean), ptr(savedInvStd)), "cudnnBatchNormalizationBackward",
+                x.shape());
+    }
+
+    // ---- optimizer updates --------------------------------------------------------------------
+
+    @Override
+    public void sgdStep(Tensor w, Tensor g, float lr, float wd) {
+        launch("sgd_step", w.size(), ptr(w), ptr(g), lr, wd, w.size());
+    }
+
+    @Override
+    public void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+        launch("momentum_step", w.size(), ptr(w), ptr(g), ptr(v), lr, momentum, wd, w.size());
+    }
+
+    @Override
+    public void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+        launch("nesterov_step", w.size(), ptr(w), ptr(g), ptr(v), lr, momentum, wd, w.size());
+    }
+
+    @Override
+    public void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float wd, float eps) {
+        launch("adagrad_step", w.size(), ptr(w), ptr(g), ptr(h), lr, wd, eps, w.size());
+    }
+
+    @Override
+    public void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float wd, float eps) {
+        launch("rmsprop_step", w.size(), ptr(w), ptr(g), ptr(h), lr, decay, wd, eps, w.size());
+    }
+
+    @Override
+    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2, float wd, float eps) {
+        launch("adam_step", w.size(), ptr(w), ptr(g), ptr(m), ptr(v), lrT, beta1, beta2, wd, eps, w.size());
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static void requireSameSize(String op, Tensor a, Tensor b) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException(op + ": sizes differ, " + a.shape() + " vs " + b.shape());
+        }
+    }
+
+    private static void requireShape(String what, Tensor t, Shape expected) {
+        if (!t.shape().equals(expected)) {
+            throw new IllegalArgumentException(what + ": expected shape " + expected + ", got " + t.shape());
+        }
+    }
+
+    /** Frees handles, caches and the stream; tensors still open lose their memory with the context. */
+    @Override
+    public void close() {
+        bindContext();
+        JCuda.cudaStreamSynchronize(stream);
+        long tensorBytes = allocator.bytesInUse() - workspaceBytes - scratchBytes - DeviceAllocator.round(16);
+        if (tensorBytes > 0) {
+            LOG.warn("closing the CUDA backend with {} bytes of tensors still open", tensorBytes);
+        }
+        convPlans.values().forEach(ConvPlan::close);
+        convPlans.clear();
+        descriptors.close();
+        if (kernels != null) {
+            kernels.close();
+        }
+        for (Pointer p : new Pointer[]{workspace, scratch, smallWords}) {
+            if (p != null) {
+                JCuda.cudaFree(p);
+            }
+        }
+        allocator.close();
+        JCublas2.cublasDestroy(cublas);
+        JCudnn.cudnnDestroy(cudnn);
+        JCuda.cudaStreamDestroy(stream);
+        JCudaDriver.cuDevicePrimaryCtxRelease(device);
+    }
+}
