@@ -55,8 +55,8 @@ final class ConvPlan implements AutoCloseable {
                 f = i;
             }
         }
-        forwardAlgo = chosen(f, fwd[Math.max(f, 0)].algo, "forward", g);
-        setMath(forwardDesc, fwd[f].mathType, g);
+        forwardAlgo = chosen(f, fwd[Math.max(f, 0)].algo, "forward", g, describe(fwd, count[0]));
+        useMathOf(forwardDesc, fwd[f].mathType, options, g);
 
         cudnnConvolutionBwdDataAlgoPerf[] bwdData = new cudnnConvolutionBwdDataAlgoPerf[CANDIDATES];
         for (int i = 0; i < bwdData.length; i++) {
@@ -70,8 +70,8 @@ final class ConvPlan implements AutoCloseable {
                 d = i;
             }
         }
-        backwardDataAlgo = chosen(d, bwdData[Math.max(d, 0)].algo, "backward-data", g);
-        setMath(backwardDataDesc, bwdData[d].mathType, g);
+        backwardDataAlgo = chosen(d, bwdData[Math.max(d, 0)].algo, "backward-data", g, describe(bwdData, count[0]));
+        useMathOf(backwardDataDesc, bwdData[d].mathType, options, g);
 
         cudnnConvolutionBwdFilterAlgoPerf[] bwdFilter = new cudnnConvolutionBwdFilterAlgoPerf[CANDIDATES];
         for (int i = 0; i < bwdFilter.length; i++) {
@@ -86,8 +86,9 @@ final class ConvPlan implements AutoCloseable {
                 b = i;
             }
         }
-        backwardFilterAlgo = chosen(b, bwdFilter[Math.max(b, 0)].algo, "backward-filter", g);
-        setMath(backwardFilterDesc, bwdFilter[b].mathType, g);
+        backwardFilterAlgo = chosen(b, bwdFilter[Math.max(b, 0)].algo, "backward-filter", g,
+                describe(bwdFilter, count[0]));
+        useMathOf(backwardFilterDesc, bwdFilter[b].mathType, options, g);
 
         workspaceBytes = Math.max(fwd[f].memory, Math.max(bwdData[d].memory, bwdFilter[b].memory));
     }
@@ -96,15 +97,35 @@ final class ConvPlan implements AutoCloseable {
         return status == cudnnStatus.CUDNN_STATUS_SUCCESS
                 && memory <= o.maxWorkspaceBytes()
                 && (!o.deterministic() || determinism == cudnnDeterminism.CUDNN_DETERMINISTIC)
-                && (o.tf32Convolutions() || mathType == cudnnMathType.CUDNN_FMA_MATH);
+                && (o.tf32Convolutions() || (mathType != cudnnMathType.CUDNN_TENSOR_OP_MATH
+                && mathType != cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION));
     }
 
-    private static int chosen(int index, int algo, String direction, ConvGeometry g) {
+    private static int chosen(int index, int algo, String direction, ConvGeometry g, String candidates) {
         if (index < 0) {
             throw new CudaException("cuDNN offers no usable " + direction + " algorithm for " + g
-                    + " within the workspace limit and the determinism/TF32 options");
+                    + " within the workspace limit and the determinism/TF32 options; candidates: " + candidates);
         }
         return algo;
+    }
+
+    private static String describe(Object[] perfs, int count) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            sb.append(i == 0 ? "" : "; ").append(perfs[i]);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * With TF32 allowed, run each algorithm with the math type it was timed with. Without, keep
+     * FMA math on the descriptor: cuDNN 9 reports plain FP32 algorithms as DEFAULT_MATH, which on
+     * Ampere and later would let them use TF32 again.
+     */
+    private static void useMathOf(cudnnConvolutionDescriptor d, int mathType, CudaOptions o, ConvGeometry g) {
+        if (o.tf32Convolutions()) {
+            setMath(d, mathType, g);
+        }
     }
 
     private static cudnnConvolutionDescriptor descriptor(ConvGeometry g, int math) {
