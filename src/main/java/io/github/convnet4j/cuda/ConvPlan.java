@@ -2,7 +2,10 @@ package io.github.convnet4j.cuda;
 
 import io.github.convnet4j.backend.ConvGeometry;
 import jcuda.jcudnn.JCudnn;
+import jcuda.jcudnn.cudnnConvolutionBwdDataAlgo;
 import jcuda.jcudnn.cudnnConvolutionBwdDataAlgoPerf;
+import jcuda.jcudnn.cudnnConvolutionBwdFilterAlgo;
+import jcuda.jcudnn.cudnnConvolutionFwdAlgo;
 import jcuda.jcudnn.cudnnConvolutionBwdFilterAlgoPerf;
 import jcuda.jcudnn.cudnnConvolutionDescriptor;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
@@ -32,6 +35,7 @@ final class ConvPlan implements AutoCloseable {
     final int backwardDataAlgo;
     final int backwardFilterAlgo;
     final long workspaceBytes;
+    private final String description;
 
     ConvPlan(cudnnHandle handle, ConvGeometry g, cudnnTensorDescriptor x, cudnnFilterDescriptor w,
              cudnnTensorDescriptor y, CudaOptions options) {
@@ -91,6 +95,16 @@ final class ConvPlan implements AutoCloseable {
         useMathOf(backwardFilterDesc, bwdFilter[b].mathType, options, g);
 
         workspaceBytes = Math.max(fwd[f].memory, Math.max(bwdData[d].memory, bwdFilter[b].memory));
+        description = String.format("forward %s (math %d), backward-data %s (math %d), backward-filter %s (math %d),"
+                        + " workspace %d bytes", cudnnConvolutionFwdAlgo.stringFor(forwardAlgo), fwd[f].mathType,
+                cudnnConvolutionBwdDataAlgo.stringFor(backwardDataAlgo), bwdData[d].mathType,
+                cudnnConvolutionBwdFilterAlgo.stringFor(backwardFilterAlgo), bwdFilter[b].mathType, workspaceBytes);
+    }
+
+    /** The chosen algorithms and math types, for logs and diagnostics. */
+    @Override
+    public String toString() {
+        return description;
     }
 
     private static boolean acceptable(int status, long memory, int determinism, int mathType, CudaOptions o) {

@@ -288,6 +288,11 @@ public final class CudaBackend implements Backend {
 
     // ---- convolution and pooling --------------------------------------------------------------
 
+    /** The cuDNN algorithms chosen for a convolution geometry (found now if not yet), for diagnostics. */
+    public String convolutionPlan(ConvGeometry g) {
+        return plan(g).toString();
+    }
+
     private ConvPlan plan(ConvGeometry g) {
         ConvPlan plan = convPlans.get(g);
         if (plan == null) {
@@ -296,8 +301,7 @@ public final class CudaBackend implements Backend {
                     descriptors.tensor(g.outputShape()), options);
             workspace(plan.workspaceBytes);
             convPlans.put(g, plan);
-            LOG.debug("convolution {}: algorithms fwd {} bwd-data {} bwd-filter {}, workspace {} bytes", g,
-                    plan.forwardAlgo, plan.backwardDataAlgo, plan.backwardFilterAlgo, plan.workspaceBytes);
+            LOG.debug("convolution {}: {}", g, plan);
         }
         return plan;
     }

@@ -101,7 +101,7 @@ class CudaCpuParityTest {
         ConvGeometry g = ConvGeometry.of("parity", Shape.of(n, c, h, w), Shape.of(k, c, fh, fw), sh, sw, ph, pw,
                 OutputRounding.FLOOR);
         Random rng = new Random(h * 31L + k);
-        compare("conv", List.of(randomFloats(rng, g.inputShape().size()), randomFloats(rng, g.filterShape().size()),
+        compare("conv [" + cuda.convolutionPlan(g) + "]", List.of(randomFloats(rng, g.inputShape().size()), randomFloats(rng, g.filterShape().size()),
                         randomFloats(rng, k), randomFloats(rng, g.outputShape().size())),
                 List.of(g.inputShape(), g.filterShape(), Shape.of(k), g.outputShape()),
                 List.of(g.outputShape(), g.inputShape(), g.filterShape(), Shape.of(k)),
