@@ -21,7 +21,9 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
 /**
  * The cuDNN algorithms for one convolution geometry, found once by timing them
  * (cudnnFind*Algorithm) and kept: the fastest that succeeds within the workspace limit, honours
- * the determinism option and, with TF32 off, uses plain FMA math. One convolution descriptor per
+ * the determinism option and, with TF32 off, uses plain FMA math. With TF32 off the non-fused
+ * Winograd algorithms are refused too: on an H100 (cuDNN 9.19) they reported FP32 math but were
+ * off by 0.5 % on LeNet's conv1 backward-data, TF32-like precision (CudaCpuParityTest caught it). One convolution descriptor per
  * direction carries the math type its algorithm was found with.
  */
 final class ConvPlan implements AutoCloseable {
@@ -55,7 +57,8 @@ final class ConvPlan implements AutoCloseable {
                 "cudnnFindConvolutionForwardAlgorithm", g);
         int f = -1;
         for (int i = 0; i < count[0] && f < 0; i++) {
-            if (acceptable(fwd[i].status, fwd[i].memory, fwd[i].determinism, fwd[i].mathType, options)) {
+            if (acceptable(fwd[i].status, fwd[i].memory, fwd[i].determinism, fwd[i].mathType, options)
+                    && (options.tf32Convolutions() || fwd[i].algo != cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED)) {
                 f = i;
             }
         }
@@ -70,7 +73,9 @@ final class ConvPlan implements AutoCloseable {
                 count, bwdData), "cudnnFindConvolutionBackwardDataAlgorithm", g);
         int d = -1;
         for (int i = 0; i < count[0] && d < 0; i++) {
-            if (acceptable(bwdData[i].status, bwdData[i].memory, bwdData[i].determinism, bwdData[i].mathType, options)) {
+            if (acceptable(bwdData[i].status, bwdData[i].memory, bwdData[i].determinism, bwdData[i].mathType, options)
+                    && (options.tf32Convolutions()
+                    || bwdData[i].algo != cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED)) {
                 d = i;
             }
         }
@@ -86,7 +91,8 @@ final class ConvPlan implements AutoCloseable {
         int b = -1;
         for (int i = 0; i < count[0] && b < 0; i++) {
             if (acceptable(bwdFilter[i].status, bwdFilter[i].memory, bwdFilter[i].determinism, bwdFilter[i].mathType,
-                    options)) {
+                    options) && (options.tf32Convolutions()
+                    || bwdFilter[i].algo != cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED)) {
                 b = i;
             }
         }
