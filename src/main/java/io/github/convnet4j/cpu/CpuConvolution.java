@@ -62,14 +62,14 @@ final class CpuConvolution {
         int chunks = Math.min(FILTER_REDUCTION_CHUNKS, g.n());
         float[] partials = Scratch.get(Scratch.PARTIAL, chunks * wSize);
         java.util.Arrays.fill(partials, 0, chunks * wSize, 0f);
-        par.forChunks(chunks, chunks, (from, to) -> {
+        par.forRange(chunks, (from, to) -> {
             for (int chunk = from; chunk < to; chunk++) {
                 int first = Parallel.chunkStart(g.n(), chunks, chunk);
                 int last = Parallel.chunkStart(g.n(), chunks, chunk + 1);
                 for (int image = first; image < last; image++) {
                     float[] col = columns(g, x, image * inSize);
                     int colOff = Im2col.isIdentity(g) ? image * inSize : 0;
-                    // dW_chunk += dY_n (K × OHW) · col_n^T (OHW × CFF)
+                    // dW_chunk += dY_n (K × OHW) · col_nᵀ (OHW × CFF)
                     Sgemm.sgemm(false, true, g.k(), g.colRows(), g.colCols(), 1f, dy, image * outSize, g.colCols(),
                             col, colOff, g.colCols(), 1f, partials, chunk * wSize, g.colRows(), Parallel.SEQUENTIAL);
                 }

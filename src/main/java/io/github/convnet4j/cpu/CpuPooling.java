@@ -12,6 +12,10 @@ final class CpuPooling {
     }
 
     void forward(PoolMode mode, PoolGeometry g, float[] x, float[] y) {
+        if (mode == PoolMode.MAX && isPlainTwoByTwo(g)) {
+            maxForward2x2(g, x, y);
+            return;
+        }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
         float area = g.windowH() * g.windowW();
@@ -31,6 +35,10 @@ final class CpuPooling {
     }
 
     void backward(PoolMode mode, PoolGeometry g, float[] x, float[] dy, float[] dx) {
+        if (mode == PoolMode.MAX && isPlainTwoByTwo(g)) {
+            maxBackward2x2(g, x, dy, dx);
+            return;
+        }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
         float area = g.windowH() * g.windowW();
@@ -51,6 +59,64 @@ final class CpuPooling {
                 }
             }
         });
+    }
+
+    /** The book's (and LeNet's) 2×2 stride-2 unpadded max pooling, the common case, without the general loops. */
+    private static boolean isPlainTwoByTwo(PoolGeometry g) {
+        return g.windowH() == 2 && g.windowW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
+                && g.padW() == 0;
+    }
+
+    private void maxForward2x2(PoolGeometry g, float[] x, float[] y) {
+        int w = g.w();
+        par.forRange(g.n() * g.c(), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xo = p * g.h() * w;
+                int yo = p * g.outH() * g.outW();
+                for (int oy = 0; oy < g.outH(); oy++) {
+                    int r0 = xo + 2 * oy * w;
+                    int r1 = r0 + w;
+                    int out = yo + oy * g.outW();
+                    for (int ox = 0; ox < g.outW(); ox++) {
+                        int c = 2 * ox;
+                        y[out + ox] = max4(x[r0 + c], x[r0 + c + 1], x[r1 + c], x[r1 + c + 1]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The same first-maximum rule as the general path: row-major order, strict '>' (NaN wins). */
+    private void maxBackward2x2(PoolGeometry g, float[] x, float[] dy, float[] dx) {
+        int w = g.w();
+        par.forRange(g.n() * g.c(), (from, to) -> {
+            java.util.Arrays.fill(dx, from * g.h() * w, to * g.h() * w, 0f);
+            for (int p = from; p < to; p++) {
+                int xo = p * g.h() * w;
+                int yo = p * g.outH() * g.outW();
+                for (int oy = 0; oy < g.outH(); oy++) {
+                    int r0 = xo + 2 * oy * w;
+                    int r1 = r0 + w;
+                    for (int ox = 0; ox < g.outW(); ox++) {
+                        int c = 2 * ox;
+                        int best = r0 + c;
+                        best = wins(x, r0 + c + 1, best) ? r0 + c + 1 : best;
+                        best = wins(x, r1 + c, best) ? r1 + c : best;
+                        best = wins(x, r1 + c + 1, best) ? r1 + c + 1 : best;
+                        dx[best] += dy[yo + oy * g.outW() + ox];
+                    }
+                }
+            }
+        });
+    }
+
+    private static boolean wins(float[] x, int candidate, int best) {
+        return !Float.isNaN(x[best]) && (x[candidate] > x[best] || Float.isNaN(x[candidate]));
+    }
+
+    /** Math.max propagates NaN, like the general path, without branches. */
+    private static float max4(float a, float b, float c, float d) {
+        return Math.max(Math.max(a, b), Math.max(c, d));
     }
 
     /** Offset within the plane of the window's first maximum; padding never wins. */

@@ -28,10 +28,20 @@ final class Im2col {
                             continue;
                         }
                         int src = plane + iy * g.w();
-                        for (int ox = 0; ox < g.outW(); ox++) {
-                            int ix = ox * g.strideW() - g.padW() + kx;
-                            col[out + ox] = ix >= 0 && ix < g.w() ? x[src + ix] : 0f;
+                        // Output columns whose input column lies inside the image: [lo, hi).
+                        int lo = Math.max(0, ceilDiv(g.padW() - kx, g.strideW()));
+                        int hi = Math.min(g.outW(), ceilDiv(g.w() + g.padW() - kx, g.strideW()));
+                        java.util.Arrays.fill(col, out, out + lo, 0f);
+                        if (g.strideW() == 1) {
+                            if (hi > lo) {
+                                System.arraycopy(x, src + lo - g.padW() + kx, col, out + lo, hi - lo);
+                            }
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) {
+                                col[out + ox] = x[src + ox * g.strideW() - g.padW() + kx];
+                            }
                         }
+                        java.util.Arrays.fill(col, out + Math.max(hi, lo), out + g.outW(), 0f);
                     }
                 }
             }
@@ -65,6 +75,10 @@ final class Im2col {
                 }
             }
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     /** A 1×1, stride-1, unpadded convolution's column matrix is the image itself. */

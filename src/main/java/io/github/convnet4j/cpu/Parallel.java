@@ -56,22 +56,27 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        chunks = Math.max(1, Math.min(chunks, n));
-        if (chunks == 1 || pool == null) {
-            for (int i = 0; i < chunks; i++) {
-                body.run(chunkStart(n, chunks, i), chunkStart(n, chunks, i + 1));
+        final int pieces = Math.max(1, Math.min(chunks, n));
+        int tasks = pool == null ? 1 : Math.min(threads, pieces);
+        // Each task runs a contiguous group of pieces, so more pieces than threads stay balanced.
+        RangeBody group = (firstPiece, endPiece) -> {
+            for (int i = firstPiece; i < endPiece; i++) {
+                body.run(chunkStart(n, pieces, i), chunkStart(n, pieces, i + 1));
             }
+        };
+        if (tasks == 1) {
+            group.run(0, pieces);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(chunks - 1);
-        for (int i = 1; i < chunks; i++) {
-            int from = chunkStart(n, chunks, i);
-            int to = chunkStart(n, chunks, i + 1);
-            futures.add(pool.submit(() -> body.run(from, to)));
+        List<Future<?>> futures = new ArrayList<>(tasks - 1);
+        for (int t = 1; t < tasks; t++) {
+            int from = chunkStart(pieces, tasks, t);
+            int to = chunkStart(pieces, tasks, t + 1);
+            futures.add(pool.submit(() -> group.run(from, to)));
         }
         RuntimeException first = null;
         try {
-            body.run(0, chunkStart(n, chunks, 1));
+            group.run(0, chunkStart(pieces, tasks, 1));
         } catch (RuntimeException e) {
             first = e;
         }

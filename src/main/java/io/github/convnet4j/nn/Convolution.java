@@ -22,6 +22,7 @@ public final class Convolution implements Layer {
     private final Buffers buffers;
     private ConvGeometry geometry;
     private Tensor input;
+    private boolean inputGradientNeeded = true;
 
     public Convolution(Backend backend, String name, int inChannels, int outChannels, int kernelH, int kernelW,
                        int strideH, int strideW, int padH, int padW, OutputRounding rounding,
@@ -70,9 +71,17 @@ public final class Convolution implements Layer {
         ConvGeometry g = geometry(input.shape());
         backend.convBackwardFilter(g, input, dout, weight.gradient());
         backend.convBackwardBias(g, dout, bias.gradient());
+        if (!inputGradientNeeded) {
+            return null;
+        }
         Tensor dx = buffers.get("dx", g.inputShape());
         backend.convBackwardData(g, dout, weight.value(), dx);
         return dx;
+    }
+
+    @Override
+    public void setInputGradientNeeded(boolean needed) {
+        this.inputGradientNeeded = needed;
     }
 
     @Override

@@ -36,6 +36,15 @@ public final class Dropout implements Layer {
         this.step = 0;
     }
 
+    /** Masks drawn so far (saved in checkpoints so a resumed run draws the same ones). */
+    public long step() {
+        return step;
+    }
+
+    public void setStep(long step) {
+        this.step = step;
+    }
+
     @Override
     public String name() {
         return name;

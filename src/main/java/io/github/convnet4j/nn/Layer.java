@@ -28,6 +28,14 @@ public interface Layer extends AutoCloseable {
     /** Given dL/dy, stores the parameter gradients and returns dL/dx. */
     Tensor backward(Tensor dout);
 
+    /**
+     * Whether {@link #backward} must return dL/dx. The network turns it off for its first layer when
+     * nobody needs the input gradient (training): a convolution then skips its backward-data pass
+     * and returns null.
+     */
+    default void setInputGradientNeeded(boolean needed) {
+    }
+
     /** Learnable parameters, each with its gradient. */
     default List<Parameter> parameters() {
         return List.of();

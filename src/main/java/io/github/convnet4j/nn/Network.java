@@ -20,10 +20,13 @@ public final class Network implements AutoCloseable {
     private final List<Layer> layers;
     private final LossLayer lossLayer;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final NetworkSpec spec;
     private Tensor inputGradient;
+    private Tensor scores;
 
-    Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer) {
+    Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
         this.backend = backend;
+        this.spec = spec;
         this.itemShape = itemShape;
         this.layers = List.copyOf(layers);
         this.lossLayer = lossLayer;
@@ -38,6 +41,11 @@ public final class Network implements AutoCloseable {
 
     public Backend backend() {
         return backend;
+    }
+
+    /** The architecture as data, or empty for networks with custom layers. */
+    public java.util.Optional<NetworkSpec> spec() {
+        return java.util.Optional.ofNullable(spec);
     }
 
     /** The shape of one input item, e.g. (1, 28, 28). */
@@ -78,7 +86,8 @@ public final class Network implements AutoCloseable {
      * dL/dθ for this batch. Returns the loss as a one-element device tensor, not read back.
      */
     public Tensor gradient(Tensor x, Tensor targets) {
-        Tensor loss = lossLayer.forward(forward(x, true), targets);
+        scores = forward(x, true);
+        Tensor loss = lossLayer.forward(scores, targets);
         Tensor d = lossLayer.backward();
         for (int i = layers.size() - 1; i >= 0; i--) {
             d = layers.get(i).backward(d);
@@ -87,7 +96,22 @@ public final class Network implements AutoCloseable {
         return loss;
     }
 
-    /** dL/dx of the last {@link #gradient} call. */
+    /** The scores (training mode) of the last {@link #gradient} call, owned by the last layer. */
+    public Tensor lastScores() {
+        return scores;
+    }
+
+    /**
+     * Whether {@link #gradient} computes dL/dx for the input (default true). Training turns it off:
+     * the first convolution then skips its backward-data pass.
+     */
+    public void setInputGradientNeeded(boolean needed) {
+        if (!layers.isEmpty()) {
+            layers.get(0).setInputGradientNeeded(needed);
+        }
+    }
+
+    /** dL/dx of the last {@link #gradient} call (null when turned off). */
     public Tensor inputGradient() {
         return inputGradient;
     }

@@ -6,6 +6,7 @@ import io.github.convnet4j.backend.OutputRounding;
 import io.github.convnet4j.tensor.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -19,6 +20,8 @@ public final class NetworkBuilder {
     private final Random rng;
     private final long seed;
     private final List<Layer> layers = new ArrayList<>();
+    /** The recorded architecture; null once a layer without a spec is added (custom layers). */
+    private List<NetworkSpec.LayerSpec> specs = new ArrayList<>();
     private Shape shape;
     private Initializer init = Initializer.he();
     private OutputRounding rounding = OutputRounding.STRICT;
@@ -55,6 +58,8 @@ public final class NetworkBuilder {
     public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
                                int strideH, int strideW, int padH, int padW) {
         requireRank(name, 4);
+        record(name, "conv", Map.of("out", outChannels, "kh", kernelH, "kw", kernelW, "sh", strideH, "sw", strideW,
+                "ph", padH, "pw", padW, "rounding", rounding.name()));
         return add(new Convolution(backend, name, shape.dim(1), outChannels, kernelH, kernelW,
                 strideH, strideW, padH, padW, rounding, init, rng));
     }
@@ -64,59 +69,86 @@ public final class NetworkBuilder {
     }
 
     public NetworkBuilder maxPool(String name, int window, int stride, int pad) {
+        record(name, "maxpool", Map.of("window", window, "stride", stride, "pad", pad, "rounding", rounding.name()));
         return add(new MaxPooling(backend, name, window, stride, pad, rounding));
     }
 
     public NetworkBuilder avgPool(String name, int window, int stride) {
+        record(name, "avgpool", Map.of("window", window, "stride", stride, "rounding", rounding.name()));
         return add(new AveragePooling(backend, name, window, stride, 0, rounding));
     }
 
     public NetworkBuilder affine(String name, int outFeatures) {
+        record(name, "affine", Map.of("out", outFeatures));
         return add(new Affine(backend, name, shape.perItem(), outFeatures, init, rng));
     }
 
     public NetworkBuilder relu(String name) {
+        record(name, "relu", Map.of());
         return add(ActivationLayer.relu(backend, name));
     }
 
     public NetworkBuilder leakyRelu(String name, float slope) {
+        record(name, "leaky_relu", Map.of("slope", slope));
         return add(ActivationLayer.leakyRelu(backend, name, slope));
     }
 
     public NetworkBuilder prelu(String name) {
+        record(name, "prelu", Map.of());
         return add(new PRelu(backend, name, shape.dim(1)));
     }
 
     public NetworkBuilder sigmoid(String name) {
+        record(name, "sigmoid", Map.of());
         return add(ActivationLayer.sigmoid(backend, name));
     }
 
     public NetworkBuilder tanh(String name) {
+        record(name, "tanh", Map.of());
         return add(ActivationLayer.tanh(backend, name));
     }
 
     public NetworkBuilder softplus(String name) {
+        record(name, "softplus", Map.of());
         return add(ActivationLayer.softplus(backend, name));
     }
 
     public NetworkBuilder dropout(String name, float ratio) {
+        record(name, "dropout", Map.of("ratio", ratio));
         return add(new Dropout(backend, name, ratio, seed * 31 + layers.size()));
     }
 
     public NetworkBuilder lrn(String name, LrnParams params) {
+        record(name, "lrn", Map.of("size", params.size(), "alpha", params.alpha(), "beta", params.beta(), "k", params.k()));
         return add(new Lrn(backend, name, params));
     }
 
     public NetworkBuilder batchNorm(String name) {
+        record(name, "batchnorm", Map.of());
         return add(new BatchNorm(backend, name, shape.dim(1)));
     }
 
     public NetworkBuilder flatten(String name) {
+        record(name, "flatten", Map.of());
         return add(new Flatten(name));
     }
 
-    /** Adds a layer, checking it accepts the current shape; on a mismatch the layer is closed. */
+    /** Adds a custom layer; the network then has no spec and cannot be saved as a model file. */
     public NetworkBuilder add(Layer layer) {
+        if (specs != null && (specs.isEmpty() || !specs.get(specs.size() - 1).name().equals(layer.name()))) {
+            specs = null;
+        }
+        return check(layer);
+    }
+
+    private void record(String name, String type, Map<String, Object> args) {
+        if (specs != null) {
+            specs.add(new NetworkSpec.LayerSpec(type, name, args));
+        }
+    }
+
+    /** Checks the layer accepts the current shape; on a mismatch everything built so far is closed. */
+    private NetworkBuilder check(Layer layer) {
         try {
             shape = layer.outputShape(shape);
         } catch (RuntimeException e) {
@@ -129,15 +161,21 @@ public final class NetworkBuilder {
     }
 
     public Network softmaxWithLoss() {
-        return build(new SoftmaxWithLoss(backend));
+        return build(new SoftmaxWithLoss(backend), "softmax_cross_entropy");
     }
 
     public Network meanSquaredError() {
-        return build(new MeanSquaredError(backend));
+        return build(new MeanSquaredError(backend), "mean_squared_error");
     }
 
+    /** Ends with a custom loss layer: the network has no spec and cannot be saved as a model file. */
     public Network build(LossLayer loss) {
-        return new Network(backend, itemShape, layers, loss);
+        return new Network(backend, itemShape, layers, loss, null);
+    }
+
+    private Network build(LossLayer loss, String lossName) {
+        NetworkSpec spec = specs == null ? null : new NetworkSpec(NetworkSpec.dims(itemShape), specs, lossName);
+        return new Network(backend, itemShape, layers, loss, spec);
     }
 
     private void requireRank(String layer, int rank) {

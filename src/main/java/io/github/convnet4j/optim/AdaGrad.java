@@ -13,7 +13,7 @@ public final class AdaGrad extends Optimizer {
     }
 
     @Override
-    protected int stateCount() {
+    public int stateCount() {
         return 1;
     }
 

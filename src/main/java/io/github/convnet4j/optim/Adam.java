@@ -21,7 +21,7 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected int stateCount() {
+    public int stateCount() {
         return 2;
     }
 

@@ -14,7 +14,7 @@ public final class Nesterov extends Optimizer {
     }
 
     @Override
-    protected int stateCount() {
+    public int stateCount() {
         return 1;
     }
 

@@ -36,6 +36,19 @@ public abstract class Optimizer implements AutoCloseable {
         }
     }
 
+    /**
+     * The state tensors of a parameter (allocated on first use), for checkpoints: {@link #stateCount()}
+     * tensors shaped like the parameter.
+     */
+    public Tensor[] state(Parameter p) {
+        return state.computeIfAbsent(p, this::newState);
+    }
+
+    /** Restores the step count from a checkpoint. */
+    public void setSteps(long steps) {
+        this.steps = steps;
+    }
+
     /** Number of {@link #step} calls so far (Adam's t). */
     public long steps() {
         return steps;
@@ -54,7 +67,7 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /** How many state tensors (each shaped like the parameter) this optimizer keeps per parameter. */
-    protected abstract int stateCount();
+    public abstract int stateCount();
 
     protected abstract void update(Backend b, Parameter p, Tensor[] state, float weightDecay);
 

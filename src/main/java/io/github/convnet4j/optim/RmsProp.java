@@ -15,7 +15,7 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
-    protected int stateCount() {
+    public int stateCount() {
         return 1;
     }
 

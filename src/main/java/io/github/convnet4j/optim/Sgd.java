@@ -15,7 +15,7 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    protected int stateCount() {
+    public int stateCount() {
         return 0;
     }
 

@@ -1,0 +1,24 @@
+package io.github.convnet4j.cli;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.Backends;
+import io.github.convnet4j.cuda.CudaOptions;
+import picocli.CommandLine.Option;
+
+/** --device and --tf32, shared by the commands that compute. */
+final class DeviceOption {
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--tf32", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "TF32 tensor-core convolutions on CUDA (default: ${DEFAULT-VALUE})")
+    boolean tf32;
+
+    Backend open() {
+        CudaOptions o = CudaOptions.defaults();
+        if (!tf32) {
+            o = o.withTf32(false);
+        }
+        return Backends.open(device, o);
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.convnet4j.cli;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.data.DataSources;
+import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.io.ModelFile;
+import io.github.convnet4j.train.Evaluation;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Accuracy, per-class precision/recall and the confusion matrix of a model on a test set.")
+final class EvalCommand implements Callable<Integer> {
+    @Mixin
+    DeviceOption device = new DeviceOption();
+    @Mixin
+    DataOptions data = new DataOptions();
+    @Parameters(index = "0", description = "the model file")
+    Path model;
+
+    @Override
+    public Integer call() throws Exception {
+        DataSources.Split split = data.load();
+        try (Backend backend = device.open()) {
+            ModelFile.Loaded loaded = ModelFile.load(backend, model);
+            try (var net = loaded.network()) {
+                String norm = loaded.metadata().get("normalization");
+                Normalization n = norm != null ? Normalization.decode(norm) : Normalization.of(split.train());
+                System.out.printf("%s on %s (%d test images)%n", model, split.source(), split.test().size());
+                System.out.print(Evaluation.of(net, split.test(), n, 100).report());
+            }
+        }
+        return 0;
+    }
+}

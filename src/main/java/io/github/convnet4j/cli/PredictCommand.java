@@ -1,0 +1,65 @@
+package io.github.convnet4j.cli;
+
+import io.github.convnet4j.data.DataSources;
+import io.github.convnet4j.infer.Classifier;
+import io.github.convnet4j.infer.Prediction;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Top-k classes for image files, or for test-set entries (--index).")
+final class PredictCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+    @Parameters(index = "0", description = "the model file")
+    Path model;
+    @Parameters(index = "1..*", arity = "0..*", description = "image files (PNG, JPEG, ...)")
+    List<Path> images = List.of();
+    @Option(names = "--index", split = ",", description = "test-set entries of --dataset to classify, e.g. 0,1,2")
+    List<Integer> indices = List.of();
+    @Option(names = "--top", defaultValue = "3")
+    int top;
+
+    @Override
+    public Integer call() throws Exception {
+        if (images.isEmpty() && indices.isEmpty()) {
+            throw new IllegalArgumentException("give image files or --index entries to classify");
+        }
+        try (Classifier c = Classifier.load(model)) {
+            for (Path p : images) {
+                BufferedImage img = ImageIO.read(p.toFile());
+                if (img == null) {
+                    throw new IllegalArgumentException(p + ": not an image ImageIO can read");
+                }
+                print(p.toString(), c.predict(img, top));
+            }
+            if (!indices.isEmpty()) {
+                DataSources.Split split = data.load();
+                for (int i : indices) {
+                    if (i < 0 || i >= split.test().size()) {
+                        throw new IllegalArgumentException("--index " + i + " is outside the test set [0, " + split.test().size() + ")");
+                    }
+                    print("test[" + i + "] (true: " + split.test().classNames().get(split.test().labels()[i]) + ")",
+                            c.predict(split.test().item(i), top));
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void print(String what, List<Prediction> ps) {
+        StringBuilder sb = new StringBuilder(what).append(':');
+        for (Prediction p : ps) {
+            sb.append(String.format(Locale.ROOT, "  %s %.3f", p.className(), p.probability()));
+        }
+        System.out.println(sb);
+    }
+}

@@ -1,0 +1,197 @@
+package io.github.convnet4j.infer;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.cpu.CpuBackend;
+import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.io.ModelFile;
+import io.github.convnet4j.io.ModelFormatException;
+import io.github.convnet4j.nn.Network;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * A trained model for a JVM service: load it once, call {@link #predict} from any number of
+ * threads. Each concurrent call borrows one of {@code replicas} copies of the network (each with
+ * its own buffers, all sharing one backend), so calls never see each other's state, results equal
+ * single-threaded ones, and a steady request load allocates no new tensors.
+ */
+public final class Classifier implements AutoCloseable {
+    private final Backend backend;
+    private final boolean ownsBackend;
+    private final BlockingQueue<Replica> replicas;
+    private final List<Replica> all = new ArrayList<>();
+    private final List<String> classes;
+    private final Normalization normalization;
+    private final Shape itemShape;
+
+    private static final class Replica {
+        final Network net;
+        Tensor input;
+
+        Replica(Network net) {
+            this.net = net;
+        }
+
+        Tensor input(Backend b, Shape shape) {
+            if (input == null || !input.shape().equals(shape)) {
+                if (input != null) {
+                    input.close();
+                }
+                input = b.allocate(shape);
+            }
+            return input;
+        }
+    }
+
+    private Classifier(Backend backend, boolean ownsBackend, byte[] model, String source, int replicaCount)
+            throws IOException {
+        this.backend = backend;
+        this.ownsBackend = ownsBackend;
+        this.replicas = new ArrayBlockingQueue<>(replicaCount);
+        ModelFile.Loaded first = ModelFile.load(backend, source, new java.io.ByteArrayInputStream(model));
+        var meta = first.metadata();
+        this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
+        this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
+        this.itemShape = first.network().itemShape();
+        add(first.network());
+        for (int i = 1; i < replicaCount; i++) {
+            add(ModelFile.load(backend, source, new java.io.ByteArrayInputStream(model)).network());
+        }
+    }
+
+    private void add(Network net) {
+        Replica r = new Replica(net);
+        all.add(r);
+        replicas.add(r);
+    }
+
+    /** Loads a model file onto a CPU backend with one replica per processor. */
+    public static Classifier load(Path file) throws IOException {
+        int n = Runtime.getRuntime().availableProcessors();
+        return new Classifier(new CpuBackend(), true, Files.readAllBytes(file), file.toString(), n);
+    }
+
+    /** Loads a model from a stream (the caller closes it). */
+    public static Classifier load(InputStream in, String name) throws IOException {
+        int n = Runtime.getRuntime().availableProcessors();
+        return new Classifier(new CpuBackend(), true, in.readAllBytes(), name, n);
+    }
+
+    /** Loads a model from a class-path resource, e.g. "/models/lenet.safetensors". */
+    public static Classifier loadResource(String resource) throws IOException {
+        try (InputStream in = Classifier.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new ModelFormatException("no class-path resource " + resource);
+            }
+            return load(in, resource);
+        }
+    }
+
+    /** Loads onto a given backend (e.g. CUDA) with a given number of replicas; the caller keeps owning the backend. */
+    public static Classifier load(Path file, Backend backend, int replicas) throws IOException {
+        return new Classifier(backend, false, Files.readAllBytes(file), file.toString(), replicas);
+    }
+
+    /** The shape one input must have, e.g. (1, 28, 28). */
+    public Shape itemShape() {
+        return itemShape;
+    }
+
+    public List<String> classes() {
+        return classes;
+    }
+
+    /** Class probabilities for one image of pixels in [0, 1], CHW, sorted by probability, top k. */
+    public List<Prediction> predict(float[] pixels, int k) {
+        return predictBatch(List.of(pixels), k).get(0);
+    }
+
+    /** Top-k predictions for each image of a batch (pixels in [0, 1], CHW). */
+    public List<List<Prediction>> predictBatch(List<float[]> images, int k) {
+        int per = itemShape.size();
+        float[] input = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            float[] img = images.get(i);
+            if (img.length != per) {
+                throw new IllegalArgumentException("image " + i + " has " + img.length + " values; the model expects "
+                        + itemShape + " = " + per);
+            }
+            if (normalization != null) {
+                normalization.apply(img, itemShape.dim(0), per / itemShape.dim(0), input, i * per);
+            } else {
+                System.arraycopy(img, 0, input, i * per, per);
+            }
+        }
+        float[] scores = run(input, images.size());
+        List<List<Prediction>> out = new ArrayList<>();
+        int classCount = scores.length / images.size();
+        for (int i = 0; i < images.size(); i++) {
+            out.add(topK(Arrays.copyOfRange(scores, i * classCount, (i + 1) * classCount), k));
+        }
+        return out;
+    }
+
+    /** Predicts from an image of any size: converted to the model's channels and scaled to its input size. */
+    public List<Prediction> predict(BufferedImage image, int k) {
+        return predict(Images.toPixels(image, itemShape), k);
+    }
+
+    private float[] run(float[] input, int n) {
+        Replica r;
+        try {
+            r = replicas.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a model replica", e);
+        }
+        try {
+            Shape shape = Shape.of(n, itemShape.dim(0), itemShape.dim(1), itemShape.dim(2));
+            Tensor x = r.input(backend, shape);
+            x.copyFrom(input);
+            return r.net.predict(x).toArray();
+        } finally {
+            replicas.add(r);
+        }
+    }
+
+    private List<Prediction> topK(float[] logits, int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        List<Prediction> all = new ArrayList<>();
+        for (int c = 0; c < logits.length; c++) {
+            all.add(new Prediction(c, c < classes.size() ? classes.get(c) : Integer.toString(c),
+                    (float) (Math.exp(logits[c] - max) / sum)));
+        }
+        all.sort((a, b) -> Float.compare(b.probability(), a.probability()));
+        return all.subList(0, Math.min(k, all.size()));
+    }
+
+    @Override
+    public void close() {
+        for (Replica r : all) {
+            if (r.input != null) {
+                r.input.close();
+            }
+            r.net.close();
+        }
+        if (ownsBackend) {
+            backend.close();
+        }
+    }
+}

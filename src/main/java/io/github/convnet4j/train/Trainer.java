@@ -1,0 +1,207 @@
+package io.github.convnet4j.train;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.data.Augmentation;
+import io.github.convnet4j.data.BatchLoader;
+import io.github.convnet4j.data.Dataset;
+import io.github.convnet4j.data.Datasets;
+import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.nn.Network;
+import io.github.convnet4j.optim.Optimizer;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * The training loop, in Java on any backend: per epoch it sets the learning rate, runs the
+ * mini-batches (uploaded to reused device tensors; the loss summed on the device and read once per
+ * epoch), evaluates, logs the book's line, checkpoints, and stops early or on a NaN loss.
+ */
+public final class Trainer {
+
+    /**
+     * @param validationFraction     share of the training set held out for early stopping (0: none)
+     * @param earlyStoppingPatience  epochs without a better validation accuracy before stopping (0: never)
+     * @param checkpointDir          where checkpoint.safetensors and history.csv go (null: nowhere)
+     * @param checkpointEvery        write a checkpoint every this many epochs
+     */
+    public record Config(int epochs, int batchSize, LearningRateSchedule schedule, long seed, Augmentation augmentation,
+                         double validationFraction, int earlyStoppingPatience, Path checkpointDir, int checkpointEvery,
+                         boolean progressBar) {
+        public Config {
+            if (epochs < 1 || batchSize < 1 || checkpointEvery < 1) {
+                throw new IllegalArgumentException("epochs, batch size and checkpoint interval must be >= 1");
+            }
+            if (!(validationFraction >= 0 && validationFraction < 1)) {
+                throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
+            }
+        }
+    }
+
+    public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
+    public static final String HISTORY_FILE = "history.csv";
+
+    private final Network net;
+    private final Optimizer opt;
+    private final Config config;
+    private final Consumer<String> log;
+    private final Map<String, String> modelMetadata;
+
+    /** @param modelMetadata what the model file should carry (class names, normalisation...) */
+    public Trainer(Network net, Optimizer opt, Config config, Map<String, String> modelMetadata, Consumer<String> log) {
+        this.net = net;
+        this.opt = opt;
+        this.config = config;
+        this.modelMetadata = Map.copyOf(modelMetadata);
+        this.log = log;
+    }
+
+    /** Trains from scratch, or from {@code resume} (a checkpoint's progress already restored into net and opt). */
+    public List<EpochRecord> fit(Dataset train, Dataset test, Normalization norm, Checkpoint.Progress resume) {
+        Dataset validation = null;
+        if (config.validationFraction() > 0) {
+            Dataset[] parts = Datasets.split(train, (int) Math.round(train.size() * config.validationFraction()), config.seed());
+            train = parts[0];
+            validation = parts[1];
+        }
+        if (config.checkpointDir() != null) {
+            probeWritable(config.checkpointDir());
+        }
+        List<EpochRecord> history = new ArrayList<>(resume == null ? List.of() : resume.history());
+        double best = resume == null ? Double.NEGATIVE_INFINITY : resume.bestValidation();
+        int stale = resume == null ? 0 : resume.epochsWithoutImprovement();
+        int first = resume == null ? 0 : resume.epochsDone();
+        Backend b = net.backend();
+        net.setInputGradientNeeded(false);
+        try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm, config.augmentation());
+             Tensor x = b.allocate(Batches.shape(train, config.batchSize()));
+             Tensor t = b.allocate(Shape.of(config.batchSize()));
+             Tensor lossSum = b.allocate(Shape.of(1))) {
+            for (int epoch = first; epoch < config.epochs(); epoch++) {
+                double lr = config.schedule().rate(epoch);
+                opt.setLearningRate((float) lr);
+                long start = System.nanoTime();
+                b.fill(lossSum, 0f);
+                loader.startEpoch(epoch);
+                int batches = loader.batchesPerEpoch();
+                long correct = 0;
+                try (ProgressBar bar = progressBar(epoch + 1, batches)) {
+                    BatchLoader.Batch batch;
+                    while ((batch = loader.next()) != null) {
+                        correct += step(b, batch, train, x, t, lossSum, batches);
+                        if (bar != null) {
+                            bar.step();
+                        }
+                    }
+                }
+                double loss = lossSum.toArray()[0];
+                double trainSeconds = (System.nanoTime() - start) / 1e9;
+                long evalStart = System.nanoTime();
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingDivergedException("epoch " + (epoch + 1) + ": the loss became " + loss
+                            + "; stopped. " + (config.checkpointDir() == null ? "No checkpoint was configured."
+                            : "The last good checkpoint, " + config.checkpointDir().resolve(CHECKPOINT_FILE)
+                            + ", is unchanged (try a lower learning rate)."));
+                }
+                double testAcc = test == null ? Double.NaN : Evaluation.of(net, test, norm, config.batchSize()).accuracy();
+                double valAcc = validation == null ? Double.NaN
+                        : Evaluation.of(net, validation, norm, config.batchSize()).accuracy();
+                EpochRecord rec = new EpochRecord(epoch + 1, loss, correct / (double) train.size(), testAcc, valAcc, lr,
+                        trainSeconds, (System.nanoTime() - evalStart) / 1e9);
+                history.add(rec);
+                log.accept(rec.line());
+                boolean stop = false;
+                if (validation != null) {
+                    if (valAcc > best) {
+                        best = valAcc;
+                        stale = 0;
+                    } else if (config.earlyStoppingPatience() > 0 && ++stale >= config.earlyStoppingPatience()) {
+                        stop = true;
+                    }
+                }
+                if (config.checkpointDir() != null && ((epoch + 1) % config.checkpointEvery() == 0 || stop
+                        || epoch + 1 == config.epochs())) {
+                    writeCheckpoint(new Checkpoint.Progress(epoch + 1, history, best, stale));
+                }
+                if (stop) {
+                    log.accept("early stopping: validation accuracy has not improved for " + stale + " epochs (best "
+                            + String.format(java.util.Locale.ROOT, "%.4f", best) + ")");
+                    break;
+                }
+            }
+        }
+        return history;
+    }
+
+    /** One mini-batch: upload, forward + backward, update; returns the batch's correct predictions. */
+    private int step(Backend b, BatchLoader.Batch batch, Dataset train, Tensor x, Tensor t, Tensor lossSum, int batches) {
+        Tensor loss;
+        int correct;
+        if (batch.size() == config.batchSize()) {
+            x.copyFrom(batch.images());
+            t.copyFrom(batch.labels());
+            loss = net.gradient(x, t);
+            correct = b.countCorrect(net.lastScores(), t);
+        } else {
+            try (Tensor xs = b.tensor(Batches.images(batch, train), Batches.shape(train, batch.size()));
+                 Tensor ts = b.tensor(Batches.labels(batch), Shape.of(batch.size()))) {
+                loss = net.gradient(xs, ts);
+                correct = b.countCorrect(net.lastScores(), ts);
+            }
+        }
+        b.axpy(1f / batches, loss, lossSum);
+        opt.step(net.parameters());
+        return correct;
+    }
+
+    private ProgressBar progressBar(int epoch, int batches) {
+        if (!config.progressBar()) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build();
+    }
+
+    private void writeCheckpoint(Checkpoint.Progress progress) {
+        try {
+            Checkpoint.save(config.checkpointDir().resolve(CHECKPOINT_FILE), net, opt, progress, modelMetadata);
+            io.github.convnet4j.io.AtomicFiles.write(config.checkpointDir().resolve(HISTORY_FILE),
+                    out -> out.write(EpochRecord.toCsv(progress.history()).getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the checkpoint in " + config.checkpointDir() + " failed", e);
+        }
+    }
+
+    /** Fails before the first epoch, not after hours of training, when checkpoints cannot be written. */
+    private static void probeWritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoints to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Metadata for the model file: class names and normalisation, so inference prepares inputs alike. */
+    public static Map<String, String> modelMetadata(Dataset train, Normalization norm, String modelName) {
+        Map<String, String> m = new HashMap<>();
+        m.put("classes", String.join("\n", train.classNames()));
+        m.put("normalization", norm.encode());
+        m.put("dataset", train.name());
+        m.put("model", modelName);
+        return m;
+    }
+}
