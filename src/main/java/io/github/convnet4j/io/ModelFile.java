@@ -9,7 +9,6 @@ import io.github.convnet4j.nn.Parameter;
 import io.github.convnet4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -122,8 +121,12 @@ public final class ModelFile {
         }
     }
 
-    /** True when the file exists and starts like a safetensors file. */
-    public static boolean looksLikeModel(Path file) {
-        return Files.isRegularFile(file);
+    /**
+     * Loads weights from any safetensors file whose names and shapes match the network's, such as a
+     * PyTorch {@code state_dict} saved with {@code safetensors.torch.save_file} from a module whose
+     * attributes carry the same names (conv1, fc1, ...). Extra tensors in the file are ignored.
+     */
+    public static void loadWeights(Network net, Path file) throws IOException {
+        copyInto(file.toString(), net, SafeTensors.read(file).tensors());
     }
 }
