@@ -5,6 +5,7 @@ import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.DropoutHash;
 import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
 import io.github.convnet4j.backend.Transpose;
@@ -64,7 +65,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        requireSameSize("copy", src, dst);
+        OpChecks.requireSameSize("copy", src, dst);
         System.arraycopy(data(src), 0, data(dst), 0, src.size());
     }
 
@@ -85,19 +86,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
-            throw new IllegalArgumentException("gemm needs matrices, got " + a.shape() + ", " + b.shape() + ", " + c.shape());
-        }
+        int[] mnk = OpChecks.gemmDims(transA, transB, a, b, c);
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
         boolean ta = transA == Transpose.YES;
         boolean tb = transB == Transpose.YES;
-        int m = ta ? a.dim(1) : a.dim(0);
-        int k = ta ? a.dim(0) : a.dim(1);
-        int kb = tb ? b.dim(1) : b.dim(0);
-        int n = tb ? b.dim(0) : b.dim(1);
-        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-            throw new IllegalArgumentException("gemm shapes do not agree: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
-                    + ", C " + c.shape());
-        }
         Sgemm.sgemm(ta, tb, m, n, k, alpha, data(a), 0, a.dim(1), data(b), 0, b.dim(1), beta, data(c), 0, n, par);
     }
 
@@ -132,7 +126,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        requireSameSize("axpy", x, y);
+        OpChecks.requireSameSize("axpy", x, y);
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> {
@@ -154,8 +148,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void multiply(Tensor a, Tensor b, Tensor out) {
-        requireSameSize("multiply", a, b);
-        requireSameSize("multiply", a, out);
+        OpChecks.requireSameSize("multiply", a, b);
+        OpChecks.requireSameSize("multiply", a, out);
         float[] as = data(a);
         float[] bs = data(b);
         float[] os = data(out);
@@ -180,43 +174,43 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
-        requireShape("conv forward input", x, g.inputShape());
-        requireShape("conv forward filters", w, g.filterShape());
-        requireShape("conv forward output", y, g.outputShape());
+        OpChecks.requireShape("conv forward input", x, g.inputShape());
+        OpChecks.requireShape("conv forward filters", w, g.filterShape());
+        OpChecks.requireShape("conv forward output", y, g.outputShape());
         conv.forward(g, data(x), data(w), bias == null ? null : data(bias), data(y));
     }
 
     @Override
     public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        requireShape("conv backward-data dy", dy, g.outputShape());
-        requireShape("conv backward-data dx", dx, g.inputShape());
+        OpChecks.requireShape("conv backward-data dy", dy, g.outputShape());
+        OpChecks.requireShape("conv backward-data dx", dx, g.inputShape());
         conv.backwardData(g, data(dy), data(w), data(dx));
     }
 
     @Override
     public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        requireShape("conv backward-filter x", x, g.inputShape());
-        requireShape("conv backward-filter dw", dw, g.filterShape());
+        OpChecks.requireShape("conv backward-filter x", x, g.inputShape());
+        OpChecks.requireShape("conv backward-filter dw", dw, g.filterShape());
         conv.backwardFilter(g, data(x), data(dy), data(dw));
     }
 
     @Override
     public void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
-        requireShape("conv backward-bias dy", dy, g.outputShape());
+        OpChecks.requireShape("conv backward-bias dy", dy, g.outputShape());
         conv.backwardBias(g, data(dy), data(db));
     }
 
     @Override
     public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
-        requireShape("pool forward input", x, g.inputShape());
-        requireShape("pool forward output", y, g.outputShape());
+        OpChecks.requireShape("pool forward input", x, g.inputShape());
+        OpChecks.requireShape("pool forward output", y, g.outputShape());
         pooling.forward(mode, g, data(x), data(y));
     }
 
     @Override
     public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        requireShape("pool backward dx", dx, g.inputShape());
-        requireShape("pool backward dy", dy, g.outputShape());
+        OpChecks.requireShape("pool backward dx", dx, g.inputShape());
+        OpChecks.requireShape("pool backward dy", dy, g.outputShape());
         pooling.backward(mode, g, data(x), data(dy), data(dx));
     }
 
@@ -224,7 +218,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activationForward(Activation f, float param, Tensor x, Tensor y) {
-        requireSameSize(f.name(), x, y);
+        OpChecks.requireSameSize(f.name(), x, y);
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> CpuActivations.forward(f, param, xs, ys, from, to));
@@ -232,7 +226,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        requireSameSize(f.name(), dy, dx);
+        OpChecks.requireSameSize(f.name(), dy, dx);
         float[] xs = x == null ? null : data(x);
         float[] ys = y == null ? null : data(y);
         float[] dys = data(dy);
@@ -245,7 +239,7 @@ public final class CpuBackend implements Backend {
         float[] xs = data(x);
         float[] s = data(slope);
         float[] ys = data(y);
-        int channels = preluChannels(x, slope);
+        int channels = OpChecks.preluChannels(x, slope);
         int plane = x.size() / x.dim(0) / channels;
         for (int i = 0; i < x.size(); i++) {
             float a = s[channels == 1 ? 0 : (i / plane) % channels];
@@ -260,7 +254,7 @@ public final class CpuBackend implements Backend {
         float[] dys = data(dy);
         float[] dxs = data(dx);
         float[] ds = data(dslope);
-        int channels = preluChannels(x, slope);
+        int channels = OpChecks.preluChannels(x, slope);
         int plane = x.size() / x.dim(0) / channels;
         double[] sums = new double[s.length];
         for (int i = 0; i < x.size(); i++) {
@@ -277,54 +271,40 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static int preluChannels(Tensor x, Tensor slope) {
-        int channels = x.rank() == 1 ? 1 : x.dim(1);
-        if (slope.size() != 1 && slope.size() != channels) {
-            throw new IllegalArgumentException("PReLU slope has " + slope.size() + " elements; input " + x.shape()
-                    + " needs 1 or " + channels);
-        }
-        return slope.size() == 1 ? 1 : channels;
-    }
 
     // ---- losses -------------------------------------------------------------------------------
 
     @Override
     public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
-        requireLabels(logits, labels);
+        OpChecks.requireLabels(logits, labels);
         data(loss)[0] = CpuLosses.softmaxCrossEntropy(logits.dim(0), logits.size() / logits.dim(0),
                 data(logits), data(labels), data(probs));
     }
 
     @Override
     public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
-        requireLabels(probs, labels);
+        OpChecks.requireLabels(probs, labels);
         CpuLosses.softmaxCrossEntropyBackward(probs.dim(0), probs.size() / probs.dim(0), data(probs), data(labels), data(dx));
     }
 
     @Override
     public void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
-        requireSameSize("mean squared error", y, target);
+        OpChecks.requireSameSize("mean squared error", y, target);
         data(loss)[0] = CpuLosses.meanSquaredError(y.dim(0), y.size(), data(y), data(target));
     }
 
     @Override
     public void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
-        requireSameSize("mean squared error", y, target);
+        OpChecks.requireSameSize("mean squared error", y, target);
         CpuLosses.meanSquaredErrorBackward(y.dim(0), y.size(), data(y), data(target), data(dx));
     }
 
     @Override
     public int countCorrect(Tensor scores, Tensor labels) {
-        requireLabels(scores, labels);
+        OpChecks.requireLabels(scores, labels);
         return CpuLosses.countCorrect(scores.dim(0), scores.size() / scores.dim(0), data(scores), data(labels));
     }
 
-    private static void requireLabels(Tensor scores, Tensor labels) {
-        if (labels.size() != scores.dim(0)) {
-            throw new IllegalArgumentException("expected " + scores.dim(0) + " labels for scores " + scores.shape()
-                    + ", got " + labels.size());
-        }
-    }
 
     // ---- normalisation and dropout ------------------------------------------------------------
 
@@ -436,17 +416,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void requireSameSize(String op, Tensor a, Tensor b) {
-        if (a.size() != b.size()) {
-            throw new IllegalArgumentException(op + ": sizes differ, " + a.shape() + " vs " + b.shape());
-        }
-    }
 
-    private static void requireShape(String what, Tensor t, Shape expected) {
-        if (!t.shape().equals(expected)) {
-            throw new IllegalArgumentException(what + ": expected shape " + expected + ", got " + t.shape());
-        }
-    }
 
     @Override
     public void close() {

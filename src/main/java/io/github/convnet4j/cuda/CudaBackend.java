@@ -4,6 +4,7 @@ import io.github.convnet4j.backend.Activation;
 import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
 import io.github.convnet4j.backend.Transpose;
@@ -163,7 +164,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        requireSameSize("copy", src, dst);
+        OpChecks.requireSameSize("copy", src, dst);
         CudaCheck.runtime(JCuda.cudaMemcpyAsync(ptr(dst), ptr(src), bytes(src.size()),
                 cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync", src.shape());
     }
@@ -224,19 +225,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
-            throw new IllegalArgumentException("gemm needs matrices, got " + a.shape() + ", " + b.shape() + ", " + c.shape());
-        }
+        int[] mnk = OpChecks.gemmDims(transA, transB, a, b, c);
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
         boolean ta = transA == Transpose.YES;
         boolean tb = transB == Transpose.YES;
-        int m = ta ? a.dim(1) : a.dim(0);
-        int k = ta ? a.dim(0) : a.dim(1);
-        int kb = tb ? b.dim(1) : b.dim(0);
-        int n = tb ? b.dim(0) : b.dim(1);
-        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-            throw new IllegalArgumentException("gemm shapes do not agree: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
-                    + ", C " + c.shape());
-        }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
         CudaCheck.cublas(JCublas2.cublasSgemm(cublas,
                 tb ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
@@ -257,7 +251,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        requireSameSize("axpy", x, y);
+        OpChecks.requireSameSize("axpy", x, y);
         CudaCheck.cublas(JCublas2.cublasSaxpy(cublas, x.size(), Pointer.to(new float[]{alpha}), ptr(x), 1, ptr(y), 1),
                 "cublasSaxpy", x.shape());
     }
@@ -270,8 +264,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void multiply(Tensor a, Tensor b, Tensor out) {
-        requireSameSize("multiply", a, b);
-        requireSameSize("multiply", a, out);
+        OpChecks.requireSameSize("multiply", a, b);
+        OpChecks.requireSameSize("multiply", a, out);
         launch("multiply", a.size(), ptr(a), ptr(b), ptr(out), a.size());
     }
 
@@ -308,9 +302,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
-        requireShape("conv forward input", x, g.inputShape());
-        requireShape("conv forward filters", w, g.filterShape());
-        requireShape("conv forward output", y, g.outputShape());
+        OpChecks.requireShape("conv forward input", x, g.inputShape());
+        OpChecks.requireShape("conv forward filters", w, g.filterShape());
+        OpChecks.requireShape("conv forward output", y, g.outputShape());
         ConvPlan p = plan(g);
         cudnnTensorDescriptor yDesc = descriptors.tensor(g.outputShape());
         CudaCheck.cudnn(JCudnn.cudnnConvolutionForward(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
@@ -324,8 +318,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        requireShape("conv backward-data dy", dy, g.outputShape());
-        requireShape("conv backward-data dx", dx, g.inputShape());
+        OpChecks.requireShape("conv backward-data dy", dy, g.outputShape());
+        OpChecks.requireShape("conv backward-data dx", dx, g.inputShape());
         ConvPlan p = plan(g);
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardData(cudnn, ONE, descriptors.filter(g.filterShape()), ptr(w),
                 descriptors.tensor(g.outputShape()), ptr(dy), p.backwardDataDesc, p.backwardDataAlgo, workspace,
@@ -334,8 +328,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        requireShape("conv backward-filter x", x, g.inputShape());
-        requireShape("conv backward-filter dw", dw, g.filterShape());
+        OpChecks.requireShape("conv backward-filter x", x, g.inputShape());
+        OpChecks.requireShape("conv backward-filter dw", dw, g.filterShape());
         ConvPlan p = plan(g);
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardFilter(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
                 descriptors.tensor(g.outputShape()), ptr(dy), p.backwardFilterDesc, p.backwardFilterAlgo, workspace,
@@ -345,15 +339,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
-        requireShape("conv backward-bias dy", dy, g.outputShape());
+        OpChecks.requireShape("conv backward-bias dy", dy, g.outputShape());
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardBias(cudnn, ONE, descriptors.tensor(g.outputShape()), ptr(dy),
                 ZERO, descriptors.channels(g.k()), ptr(db)), "cudnnConvolutionBackwardBias", g);
     }
 
     @Override
     public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
-        requireShape("pool forward input", x, g.inputShape());
-        requireShape("pool forward output", y, g.outputShape());
+        OpChecks.requireShape("pool forward input", x, g.inputShape());
+        OpChecks.requireShape("pool forward output", y, g.outputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
                 "cudnnPoolingForward", g);
@@ -361,8 +355,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        requireShape("pool backward dx", dx, g.inputShape());
-        requireShape("pool backward dy", dy, g.outputShape());
+        OpChecks.requireShape("pool backward dx", dx, g.inputShape());
+        OpChecks.requireShape("pool backward dy", dy, g.outputShape());
         cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
         cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
@@ -373,7 +367,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void activationForward(Activation f, float param, Tensor x, Tensor y) {
-        requireSameSize(f.name(), x, y);
+        OpChecks.requireSameSize(f.name(), x, y);
         switch (f) {
             case LEAKY_RELU -> launch("leaky_relu_forward", x.size(), ptr(x), ptr(y), param, x.size());
             case SOFTPLUS -> launch("softplus_forward", x.size(), ptr(x), ptr(y), x.size());
@@ -387,7 +381,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        requireSameSize(f.name(), dy, dx);
+        OpChecks.requireSameSize(f.name(), dy, dx);
         switch (f) {
             case LEAKY_RELU -> launch("leaky_relu_backward", x.size(), ptr(x), ptr(dy), ptr(dx), param, x.size());
             case SOFTPLUS -> launch("softplus_backward", x.size(), ptr(x), ptr(dy), ptr(dx), x.size());
@@ -401,27 +395,19 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void preluForward(Tensor x, Tensor slope, Tensor y) {
-        int channels = preluChannels(x, slope);
+        int channels = OpChecks.preluChannels(x, slope);
         launch("prelu_forward", x.size(), ptr(x), ptr(slope), ptr(y), x.size(), channels, preluPlane(x, channels));
     }
 
     @Override
     public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
-        int channels = preluChannels(x, slope);
+        int channels = OpChecks.preluChannels(x, slope);
         int plane = preluPlane(x, channels);
         launch("prelu_backward_data", x.size(), ptr(x), ptr(slope), ptr(dy), ptr(dx), x.size(), channels, plane);
         bindContext();
         kernels.launchBlocks("prelu_backward_slope", slope.size(), ptr(x), ptr(dy), ptr(dslope), x.size(), channels, plane);
     }
 
-    private static int preluChannels(Tensor x, Tensor slope) {
-        int channels = x.rank() == 1 ? 1 : x.dim(1);
-        if (slope.size() != 1 && slope.size() != channels) {
-            throw new IllegalArgumentException("PReLU slope has " + slope.size() + " elements; input " + x.shape()
-                    + " needs 1 or " + channels);
-        }
-        return slope.size() == 1 ? 1 : channels;
-    }
 
     private static int preluPlane(Tensor x, int channels) {
         return channels == 1 ? 1 : x.size() / x.dim(0) / channels;
@@ -447,7 +433,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
-        requireSameSize("mean squared error", y, target);
+        OpChecks.requireSameSize("mean squared error", y, target);
         Pointer squares = scratch(y.size());
         launch("squared_difference", y.size(), ptr(y), ptr(target), squares, y.size());
         kernels.launchBlocks("sum_scaled", 1, squares, ptr(loss), y.size(), 0.5f / y.dim(0));
@@ -455,7 +441,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
-        requireSameSize("mean squared error", y, target);
+        OpChecks.requireSameSize("mean squared error", y, target);
         launch("mse_backward", y.size(), ptr(y), ptr(target), ptr(dx), y.size(), 1f / y.dim(0));
     }
 
@@ -473,12 +459,9 @@ public final class CudaBackend implements Backend {
     }
 
     private int requireLabels(Tensor scores, Tensor labels) {
-        if (labels.size() != scores.dim(0)) {
-            throw new IllegalArgumentException("expected " + scores.dim(0) + " labels for scores " + scores.shape()
-                    + ", got " + labels.size());
-        }
-        lastLabelClasses = scores.size() / scores.dim(0);
-        return scores.dim(0);
+        int n = OpChecks.requireLabels(scores, labels);
+        lastLabelClasses = scores.size() / n;
+        return n;
     }
 
     /** Kernels cannot throw: they record a bad label's row, and the next synchronising call reports it. */
@@ -583,17 +566,7 @@ public final class CudaBackend implements Backend {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private static void requireSameSize(String op, Tensor a, Tensor b) {
-        if (a.size() != b.size()) {
-            throw new IllegalArgumentException(op + ": sizes differ, " + a.shape() + " vs " + b.shape());
-        }
-    }
 
-    private static void requireShape(String what, Tensor t, Shape expected) {
-        if (!t.shape().equals(expected)) {
-            throw new IllegalArgumentException(what + ": expected shape " + expected + ", got " + t.shape());
-        }
-    }
 
     /** Frees handles, caches and the stream; tensors still open lose their memory with the context. */
     @Override
