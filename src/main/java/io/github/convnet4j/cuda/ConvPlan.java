@@ -1,6 +1,8 @@
 package io.github.convnet4j.cuda;
 
 import io.github.convnet4j.backend.ConvGeometry;
+import java.util.Arrays;
+import java.util.List;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnConvolutionBwdDataAlgo;
 import jcuda.jcudnn.cudnnConvolutionBwdDataAlgoPerf;
@@ -23,8 +25,8 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
  * (cudnnFind*Algorithm) and kept: the fastest that succeeds within the workspace limit, honours
  * the determinism option and, with TF32 off, uses plain FMA math. With TF32 off the non-fused
  * Winograd algorithms are refused too: on an H100 (cuDNN 9.19) they reported FP32 math but were
- * off by 0.5 % on LeNet's conv1 backward-data, TF32-like precision (CudaCpuParityTest caught it). One convolution descriptor per
- * direction carries the math type its algorithm was found with.
+ * off by 0.5 % on LeNet's conv1 backward-data, TF32-like precision (CudaCpuParityTest caught it).
+ * One convolution descriptor per direction carries the math type its algorithm was found with.
  */
 final class ConvPlan implements AutoCloseable {
     private static final int CANDIDATES = 16;
@@ -48,93 +50,71 @@ final class ConvPlan implements AutoCloseable {
         backwardFilterDesc = descriptor(g, math);
         checkOutputSize(g, x, w);
 
-        cudnnConvolutionFwdAlgoPerf[] fwd = new cudnnConvolutionFwdAlgoPerf[CANDIDATES];
-        for (int i = 0; i < fwd.length; i++) {
-            fwd[i] = new cudnnConvolutionFwdAlgoPerf();
-        }
         int[] count = new int[1];
+        cudnnConvolutionFwdAlgoPerf[] fwd = new cudnnConvolutionFwdAlgoPerf[CANDIDATES];
+        Arrays.setAll(fwd, i -> new cudnnConvolutionFwdAlgoPerf());
         CudaCheck.cudnn(JCudnn.cudnnFindConvolutionForwardAlgorithm(handle, x, w, forwardDesc, y, CANDIDATES, count, fwd),
                 "cudnnFindConvolutionForwardAlgorithm", g);
-        int f = -1;
-        for (int i = 0; i < count[0] && f < 0; i++) {
-            if (acceptable(fwd[i].status, fwd[i].memory, fwd[i].determinism, fwd[i].mathType, options)
-                    && (options.tf32Convolutions() || fwd[i].algo != cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED)) {
-                f = i;
-            }
-        }
-        forwardAlgo = chosen(f, fwd[Math.max(f, 0)].algo, "forward", g, describe(fwd, count[0]));
-        useMathOf(forwardDesc, fwd[f].mathType, options, g);
+        Candidate forward = choose("forward", g, options, cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
+                Arrays.stream(fwd, 0, count[0]).map(p -> new Candidate(p.algo, p.status, p.memory, p.determinism,
+                        p.mathType, cudnnConvolutionFwdAlgo.stringFor(p.algo))).toList());
 
         cudnnConvolutionBwdDataAlgoPerf[] bwdData = new cudnnConvolutionBwdDataAlgoPerf[CANDIDATES];
-        for (int i = 0; i < bwdData.length; i++) {
-            bwdData[i] = new cudnnConvolutionBwdDataAlgoPerf();
-        }
+        Arrays.setAll(bwdData, i -> new cudnnConvolutionBwdDataAlgoPerf());
         CudaCheck.cudnn(JCudnn.cudnnFindConvolutionBackwardDataAlgorithm(handle, w, y, backwardDataDesc, x, CANDIDATES,
                 count, bwdData), "cudnnFindConvolutionBackwardDataAlgorithm", g);
-        int d = -1;
-        for (int i = 0; i < count[0] && d < 0; i++) {
-            if (acceptable(bwdData[i].status, bwdData[i].memory, bwdData[i].determinism, bwdData[i].mathType, options)
-                    && (options.tf32Convolutions()
-                    || bwdData[i].algo != cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED)) {
-                d = i;
-            }
-        }
-        backwardDataAlgo = chosen(d, bwdData[Math.max(d, 0)].algo, "backward-data", g, describe(bwdData, count[0]));
-        useMathOf(backwardDataDesc, bwdData[d].mathType, options, g);
+        Candidate data = choose("backward-data", g, options,
+                cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED,
+                Arrays.stream(bwdData, 0, count[0]).map(p -> new Candidate(p.algo, p.status, p.memory, p.determinism,
+                        p.mathType, cudnnConvolutionBwdDataAlgo.stringFor(p.algo))).toList());
 
         cudnnConvolutionBwdFilterAlgoPerf[] bwdFilter = new cudnnConvolutionBwdFilterAlgoPerf[CANDIDATES];
-        for (int i = 0; i < bwdFilter.length; i++) {
-            bwdFilter[i] = new cudnnConvolutionBwdFilterAlgoPerf();
-        }
+        Arrays.setAll(bwdFilter, i -> new cudnnConvolutionBwdFilterAlgoPerf());
         CudaCheck.cudnn(JCudnn.cudnnFindConvolutionBackwardFilterAlgorithm(handle, x, y, backwardFilterDesc, w,
                 CANDIDATES, count, bwdFilter), "cudnnFindConvolutionBackwardFilterAlgorithm", g);
-        int b = -1;
-        for (int i = 0; i < count[0] && b < 0; i++) {
-            if (acceptable(bwdFilter[i].status, bwdFilter[i].memory, bwdFilter[i].determinism, bwdFilter[i].mathType,
-                    options) && (options.tf32Convolutions()
-                    || bwdFilter[i].algo != cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED)) {
-                b = i;
+        Candidate filter = choose("backward-filter", g, options,
+                cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED,
+                Arrays.stream(bwdFilter, 0, count[0]).map(p -> new Candidate(p.algo, p.status, p.memory, p.determinism,
+                        p.mathType, cudnnConvolutionBwdFilterAlgo.stringFor(p.algo))).toList());
+
+        forwardAlgo = forward.algo();
+        backwardDataAlgo = data.algo();
+        backwardFilterAlgo = filter.algo();
+        useMathOf(forwardDesc, forward.mathType(), options, g);
+        useMathOf(backwardDataDesc, data.mathType(), options, g);
+        useMathOf(backwardFilterDesc, filter.mathType(), options, g);
+        workspaceBytes = Math.max(forward.memory(), Math.max(data.memory(), filter.memory()));
+        description = String.format("forward %s (math %d), backward-data %s (math %d), backward-filter %s (math %d),"
+                        + " workspace %d bytes", forward.name(), forward.mathType(), data.name(), data.mathType(),
+                filter.name(), filter.mathType(), workspaceBytes);
+    }
+
+    /** One timed algorithm of any direction: the fields the choice needs. */
+    private record Candidate(int algo, int status, long memory, int determinism, int mathType, String name) {
+    }
+
+    /**
+     * The first (fastest) candidate that succeeded, fits the workspace limit, honours the determinism
+     * option and, with TF32 off, neither uses tensor-op math nor is the non-fused Winograd algorithm.
+     */
+    private static Candidate choose(String direction, ConvGeometry g, CudaOptions o, int winogradNonFused,
+                                    List<Candidate> candidates) {
+        for (Candidate c : candidates) {
+            boolean fp32 = o.tf32Convolutions() || (c.mathType() != cudnnMathType.CUDNN_TENSOR_OP_MATH
+                    && c.mathType() != cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION && c.algo() != winogradNonFused);
+            if (c.status() == cudnnStatus.CUDNN_STATUS_SUCCESS && c.memory() <= o.maxWorkspaceBytes()
+                    && (!o.deterministic() || c.determinism() == cudnnDeterminism.CUDNN_DETERMINISTIC) && fp32) {
+                return c;
             }
         }
-        backwardFilterAlgo = chosen(b, bwdFilter[Math.max(b, 0)].algo, "backward-filter", g,
-                describe(bwdFilter, count[0]));
-        useMathOf(backwardFilterDesc, bwdFilter[b].mathType, options, g);
-
-        workspaceBytes = Math.max(fwd[f].memory, Math.max(bwdData[d].memory, bwdFilter[b].memory));
-        description = String.format("forward %s (math %d), backward-data %s (math %d), backward-filter %s (math %d),"
-                        + " workspace %d bytes", cudnnConvolutionFwdAlgo.stringFor(forwardAlgo), fwd[f].mathType,
-                cudnnConvolutionBwdDataAlgo.stringFor(backwardDataAlgo), bwdData[d].mathType,
-                cudnnConvolutionBwdFilterAlgo.stringFor(backwardFilterAlgo), bwdFilter[b].mathType, workspaceBytes);
+        throw new CudaException("cuDNN offers no usable " + direction + " algorithm for " + g
+                + " within the workspace limit and the determinism/TF32 options; candidates: " + candidates);
     }
 
     /** The chosen algorithms and math types, for logs and diagnostics. */
     @Override
     public String toString() {
         return description;
-    }
-
-    private static boolean acceptable(int status, long memory, int determinism, int mathType, CudaOptions o) {
-        return status == cudnnStatus.CUDNN_STATUS_SUCCESS
-                && memory <= o.maxWorkspaceBytes()
-                && (!o.deterministic() || determinism == cudnnDeterminism.CUDNN_DETERMINISTIC)
-                && (o.tf32Convolutions() || (mathType != cudnnMathType.CUDNN_TENSOR_OP_MATH
-                && mathType != cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION));
-    }
-
-    private static int chosen(int index, int algo, String direction, ConvGeometry g, String candidates) {
-        if (index < 0) {
-            throw new CudaException("cuDNN offers no usable " + direction + " algorithm for " + g
-                    + " within the workspace limit and the determinism/TF32 options; candidates: " + candidates);
-        }
-        return algo;
-    }
-
-    private static String describe(Object[] perfs, int count) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            sb.append(i == 0 ? "" : "; ").append(perfs[i]);
-        }
-        return sb.toString();
     }
 
     /**

@@ -42,7 +42,7 @@ public interface Layer extends AutoCloseable {
     }
 
     /** State that is saved with the model but not learned by gradient (running averages), by full name. */
-    default Map<String, io.github.convnet4j.tensor.Tensor> buffers() {
+    default Map<String, Tensor> buffers() {
         return Map.of();
     }
 
