@@ -14,11 +14,12 @@ final class DeviceOption {
             description = "TF32 tensor-core convolutions on CUDA (default: ${DEFAULT-VALUE})")
     boolean tf32;
 
+    @Option(names = "--deterministic", description = "only bit-reproducible cuDNN algorithms on CUDA")
+    boolean deterministic;
+
     Backend open() {
-        CudaOptions o = CudaOptions.defaults();
-        if (!tf32) {
-            o = o.withTf32(false);
-        }
+        CudaOptions d = CudaOptions.defaults();
+        CudaOptions o = new CudaOptions(d.device(), tf32, false, deterministic, d.maxWorkspaceBytes());
         return Backends.open(device, o);
     }
 }

@@ -102,6 +102,13 @@ class ClassifierTest {
     }
 
     @Test
+    void aMissingClassPathResourceIsNamed() {
+        var e = assertThrows(io.github.convnet4j.io.ModelFormatException.class,
+                () -> Classifier.loadResource("/models/none.safetensors"));
+        assertTrue(e.getMessage().contains("/models/none.safetensors"), e.getMessage());
+    }
+
+    @Test
     void imagesOfAnySizeAndBadInput() throws Exception {
         try (Classifier c = Classifier.load(model)) {
             BufferedImage img = new BufferedImage(100, 60, BufferedImage.TYPE_INT_RGB);
