@@ -20,8 +20,12 @@ public final class OpChecks {
         }
     }
 
-    /** {m, n, k} of C = op(A)·op(B), after checking that the three matrices agree. */
-    public static int[] gemmDims(Transpose transA, Transpose transB, Tensor a, Tensor b, Tensor c) {
+    /** The sizes of C (m × n) = op(A) (m × k) · op(B) (k × n), and whether A and B are transposed. */
+    public record GemmDims(int m, int n, int k, boolean transA, boolean transB) {
+    }
+
+    /** The sizes of C = op(A)·op(B), after checking that the three matrices agree. */
+    public static GemmDims gemmDims(Transpose transA, Transpose transB, Tensor a, Tensor b, Tensor c) {
         if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
             throw new IllegalArgumentException("gemm needs matrices, got " + a.shape() + ", " + b.shape() + ", " + c.shape());
         }
@@ -35,7 +39,7 @@ public final class OpChecks {
             throw new IllegalArgumentException("gemm shapes do not agree: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
                     + ", C " + c.shape());
         }
-        return new int[]{m, n, k};
+        return new GemmDims(m, n, k, ta, tb);
     }
 
     /** PReLU's channel count: 1 for a shared slope, else dimension 1 of x, which the slope must match. */

@@ -86,13 +86,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        int[] mnk = OpChecks.gemmDims(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
-        boolean ta = transA == Transpose.YES;
-        boolean tb = transB == Transpose.YES;
-        Sgemm.sgemm(ta, tb, m, n, k, alpha, data(a), 0, a.dim(1), data(b), 0, b.dim(1), beta, data(c), 0, n, par);
+        OpChecks.GemmDims d = OpChecks.gemmDims(transA, transB, a, b, c);
+        Sgemm.sgemm(d.transA(), d.transB(), d.m(), d.n(), d.k(), alpha, data(a), 0, a.dim(1), data(b), 0, b.dim(1),
+                beta, data(c), 0, d.n(), par);
     }
 
     @Override

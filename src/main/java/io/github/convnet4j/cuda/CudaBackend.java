@@ -225,18 +225,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        int[] mnk = OpChecks.gemmDims(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
-        boolean ta = transA == Transpose.YES;
-        boolean tb = transB == Transpose.YES;
+        OpChecks.GemmDims d = OpChecks.gemmDims(transA, transB, a, b, c);
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
         CudaCheck.cublas(JCublas2.cublasSgemm(cublas,
-                tb ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                ta ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                n, m, k, Pointer.to(new float[]{alpha}), ptr(b), b.dim(1), ptr(a), a.dim(1),
-                Pointer.to(new float[]{beta}), ptr(c), n), "cublasSgemm", m + "x" + n + "x" + k);
+                d.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                d.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                d.n(), d.m(), d.k(), Pointer.to(new float[]{alpha}), ptr(b), b.dim(1), ptr(a), a.dim(1),
+                Pointer.to(new float[]{beta}), ptr(c), d.n()), "cublasSgemm", d);
     }
 
     @Override
