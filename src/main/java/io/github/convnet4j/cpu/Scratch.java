@@ -9,7 +9,9 @@ final class Scratch {
     static final int COLUMNS = 0;
     static final int FILTER_T = 1;
     static final int PARTIAL = 2;
-    private static final int SLOTS = 3;
+    static final int TRANSPOSED_A = 3;
+    static final int TRANSPOSED_B = 4;
+    private static final int SLOTS = 5;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 

@@ -21,7 +21,6 @@ public final class Sgemm {
             ThreadLocal.withInitial(() -> new float[TILE_ROWS][TILE_COLS]);
     private static final ThreadLocal<float[][]> PACKED_B = ThreadLocal.withInitial(() -> new float[0][]);
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private Sgemm() {
     }
@@ -41,16 +40,13 @@ public final class Sgemm {
         if (alpha == 0f || k == 0) {
             return;
         }
-        float[][] scratch = SCRATCH.get();
         if (transA) {
-            scratch[0] = transpose(a, aOff, lda, k, m, scratch[0]);
-            a = scratch[0];
+            a = transpose(a, aOff, lda, k, m, Scratch.get(Scratch.TRANSPOSED_A, k * m));
             aOff = 0;
             lda = k;
         }
         if (transB) {
-            scratch[1] = transpose(b, bOff, ldb, n, k, scratch[1]);
-            b = scratch[1];
+            b = transpose(b, bOff, ldb, n, k, Scratch.get(Scratch.TRANSPOSED_B, n * k));
             bOff = 0;
             ldb = n;
         }
@@ -74,12 +70,8 @@ public final class Sgemm {
         }
     }
 
-    /** Copies the rows×cols matrix src (leading dimension ld) as its cols×rows transpose. */
+    /** Copies the rows×cols matrix src (leading dimension ld) as its cols×rows transpose into buf. */
     private static float[] transpose(float[] src, int off, int ld, int rows, int cols, float[] buf) {
-        int size = rows * cols;
-        if (buf.length < size) {
-            buf = new float[size];
-        }
         final int block = 32;
         for (int i0 = 0; i0 < rows; i0 += block) {
             int i1 = Math.min(rows, i0 + block);

@@ -98,23 +98,12 @@ public final class DataSources {
 
     /** The 2,000 + 500 real Fashion-MNIST images shipped in the jar (MIT licence, Zalando Research). */
     public static Split bundledSample() throws IOException {
-        int[] trainLabels;
-        int[] testLabels;
-        try (InputStream l = resource(TRAIN_LABELS)) {
-            trainLabels = IdxReader.readLabels("sample " + TRAIN_LABELS, l, 10);
-        }
-        try (InputStream l = resource(TEST_LABELS)) {
-            testLabels = IdxReader.readLabels("sample " + TEST_LABELS, l, 10);
-        }
-        Dataset train;
-        Dataset test;
-        try (InputStream i = resource(TRAIN_IMAGES)) {
-            train = IdxReader.readImages("fashion-mnist sample", "sample " + TRAIN_IMAGES, i, trainLabels, FASHION_CLASSES);
-        }
-        try (InputStream i = resource(TEST_IMAGES)) {
-            test = IdxReader.readImages("fashion-mnist sample", "sample " + TEST_IMAGES, i, testLabels, FASHION_CLASSES);
-        }
-        return new Split(train, test, "bundled Fashion-MNIST sample");
+        return new Split(sample(TRAIN_IMAGES, TRAIN_LABELS), sample(TEST_IMAGES, TEST_LABELS), "bundled Fashion-MNIST sample");
+    }
+
+    private static Dataset sample(String images, String labels) throws IOException {
+        return IdxReader.read("fashion-mnist sample", "sample " + images, () -> resource(images),
+                "sample " + labels, () -> resource(labels), FASHION_CLASSES);
     }
 
     private static InputStream resource(String name) throws IOException {

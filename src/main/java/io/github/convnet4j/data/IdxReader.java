@@ -26,13 +26,25 @@ public final class IdxReader {
     private IdxReader() {
     }
 
+    /** Opens one of the two files (a path, a class-path resource...). */
+    @FunctionalInterface
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
     public static Dataset read(String name, Path images, Path labels, List<String> classNames) throws IOException {
+        return read(name, images.toString(), () -> open(images), labels.toString(), () -> open(labels), classNames);
+    }
+
+    /** Reads a label file and its image file, each named in errors by the given description. */
+    static Dataset read(String name, String imagesName, Source images, String labelsName, Source labels,
+                        List<String> classNames) throws IOException {
         int[] labelValues;
-        try (InputStream in = open(labels)) {
-            labelValues = readLabels(labels.toString(), in, classNames.size());
+        try (InputStream in = labels.open()) {
+            labelValues = readLabels(labelsName, in, classNames.size());
         }
-        try (InputStream in = open(images)) {
-            return readImages(name, images.toString(), in, labelValues, classNames);
+        try (InputStream in = images.open()) {
+            return readImages(name, imagesName, in, labelValues, classNames);
         }
     }
 

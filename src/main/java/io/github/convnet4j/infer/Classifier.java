@@ -5,13 +5,13 @@ import io.github.convnet4j.cpu.CpuBackend;
 import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.io.ModelFormatException;
+import io.github.convnet4j.io.SafeTensors;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,19 +53,20 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private Classifier(Backend backend, boolean ownsBackend, byte[] model, String source, int replicaCount)
+    /** Every replica is built from one read of the file. */
+    private Classifier(Backend backend, boolean ownsBackend, SafeTensors.Contents model, String source, int replicaCount)
             throws IOException {
         this.backend = backend;
         this.ownsBackend = ownsBackend;
         this.replicas = new ArrayBlockingQueue<>(replicaCount);
-        ModelFile.Loaded first = ModelFile.load(backend, source, new java.io.ByteArrayInputStream(model));
+        ModelFile.Loaded first = ModelFile.load(backend, source, model);
         var meta = first.metadata();
         this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
         this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
         this.itemShape = first.network().itemShape();
         add(first.network());
         for (int i = 1; i < replicaCount; i++) {
-            add(ModelFile.load(backend, source, new java.io.ByteArrayInputStream(model)).network());
+            add(ModelFile.load(backend, source, model).network());
         }
     }
 
@@ -78,13 +79,13 @@ public final class Classifier implements AutoCloseable {
     /** Loads a model file onto a CPU backend with one replica per processor. */
     public static Classifier load(Path file) throws IOException {
         int n = Runtime.getRuntime().availableProcessors();
-        return new Classifier(new CpuBackend(), true, Files.readAllBytes(file), file.toString(), n);
+        return new Classifier(new CpuBackend(), true, SafeTensors.read(file), file.toString(), n);
     }
 
     /** Loads a model from a stream (the caller closes it). */
     public static Classifier load(InputStream in, String name) throws IOException {
         int n = Runtime.getRuntime().availableProcessors();
-        return new Classifier(new CpuBackend(), true, in.readAllBytes(), name, n);
+        return new Classifier(new CpuBackend(), true, SafeTensors.read(name, in, -1), name, n);
     }
 
     /** Loads a model from a class-path resource, e.g. "/models/lenet.safetensors". */
@@ -99,7 +100,7 @@ public final class Classifier implements AutoCloseable {
 
     /** Loads onto a given backend (e.g. CUDA) with a given number of replicas; the caller keeps owning the backend. */
     public static Classifier load(Path file, Backend backend, int replicas) throws IOException {
-        return new Classifier(backend, false, Files.readAllBytes(file), file.toString(), replicas);
+        return new Classifier(backend, false, SafeTensors.read(file), file.toString(), replicas);
     }
 
     /** The shape one input must have, e.g. (1, 28, 28). */

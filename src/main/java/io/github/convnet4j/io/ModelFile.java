@@ -64,14 +64,15 @@ public final class ModelFile {
     }
 
     public static Loaded load(Backend backend, Path file) throws IOException {
-        return fromContents(backend, file.toString(), SafeTensors.read(file));
+        return load(backend, file.toString(), SafeTensors.read(file));
     }
 
     public static Loaded load(Backend backend, String source, InputStream in) throws IOException {
-        return fromContents(backend, source, SafeTensors.read(source, in, -1));
+        return load(backend, source, SafeTensors.read(source, in, -1));
     }
 
-    static Loaded fromContents(Backend backend, String source, SafeTensors.Contents contents) throws ModelFormatException {
+    /** Builds a network from already-read contents (to make several replicas from one read). */
+    public static Loaded load(Backend backend, String source, SafeTensors.Contents contents) throws ModelFormatException {
         Map<String, String> meta = contents.metadata();
         if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
             throw new ModelFormatException(source + ": not a convnet4j model (metadata 'format' is "
