@@ -2,13 +2,12 @@ package io.github.convnet4j.cli;
 
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.infer.Classifier;
+import io.github.convnet4j.infer.ImageDecoder;
 import io.github.convnet4j.infer.Prediction;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,11 +34,8 @@ final class PredictCommand implements Callable<Integer> {
         }
         try (Classifier c = Classifier.load(model)) {
             for (Path p : images) {
-                BufferedImage img = ImageIO.read(p.toFile());
-                if (img == null) {
-                    throw new IllegalArgumentException(p + ": not an image ImageIO can read");
-                }
-                print(p.toString(), c.predict(img, top));
+                // Header checked against the pixel limit before decoding; decoded subsampled to the model's size.
+                print(p.toString(), c.predict(ImageDecoder.toPixels(p, c.itemShape(), ImageDecoder.DEFAULT_MAX_PIXELS), top));
             }
             if (!indices.isEmpty()) {
                 DataSources.Split split = data.load();

@@ -1,0 +1,8 @@
+package io.github.convnet4j.infer;
+
+/** An image whose header declares more pixels than the decoder accepts; refused before any pixel is decoded. */
+public final class ImageTooLargeException extends InvalidImageException {
+    public ImageTooLargeException(String message) {
+        super(message);
+    }
+}
