@@ -16,7 +16,9 @@ import io.github.convnet4j.examples.InferenceServer;
 import io.github.convnet4j.examples.ServerLimits;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.models.LeNet;
+import io.github.convnet4j.models.SimpleConvNet;
 import io.github.convnet4j.nn.Network;
+import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.train.Trainer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -262,6 +264,21 @@ class InferenceServerTest {
         }
         // The parser is strict enough to catch the old output: a raw control character inside a string.
         assertThrows(JsonProcessingException.class, () -> JSON.readTree("{\"name\":\"bell\u0007\"}"));
+    }
+
+    @Test
+    void aFaultOfOursIsA500WithAMessage() throws Exception {
+        // A two-channel model cannot take images: the server's own configuration fault, not the client's.
+        Path twoChannels = dir.resolve("two.safetensors");
+        try (CpuBackend cpu = new CpuBackend(1); Network net = SimpleConvNet.build(cpu, Shape.of(2, 28, 28), 10, 1)) {
+            ModelFile.save(net, twoChannels, Map.of("classes", String.join("\n", ODD_NAMES)));
+        }
+        try (Classifier c = Classifier.load(twoChannels); InferenceServer server = new InferenceServer(c, 0)) {
+            HttpResponse<String> r = post(uri(server, "/predict"), blackPng(28, 28));
+            assertEquals(500, r.statusCode(), r.body());
+            assertTrue(error(r).contains("models with 2 channels do not take images"), r.body());
+            awaitZero(server::pending);
+        }
     }
 
     /** The response, or a test failure naming the input when the server closed without an HTTP answer. */
