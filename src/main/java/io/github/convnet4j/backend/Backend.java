@@ -15,13 +15,23 @@ import io.github.convnet4j.tensor.Tensor;
  *   <li>Labels are float tensors of shape (N) holding class indices; the caller validates them.</li>
  *   <li>Only the methods returning a Java value ({@link #download}, {@link #countCorrect},
  *       {@link #sumOfSquares}) wait for the device; everything else may run asynchronously.</li>
- *   <li>Tensors passed in must belong to this backend.</li>
+ *   <li>Tensors passed in must belong to this backend and be open.</li>
  * </ul>
+ *
+ * <p>Sealed: every backend extends {@link CheckedBackend}, the one layer that validates every
+ * op's arguments before the backend's own code runs.
  */
-public interface Backend extends AutoCloseable {
+public sealed interface Backend extends AutoCloseable permits CheckedBackend {
 
     /** A short name for logs and benchmarks ("cpu", "cuda"). */
     String name();
+
+    /**
+     * Whether several threads may call this backend at once (on distinct output tensors). A caller
+     * that shares a backend that is not thread-safe serialises its calls on the backend object
+     * ({@code synchronized (backend)}), as {@code Classifier} does.
+     */
+    boolean threadSafe();
 
     // ---- memory -------------------------------------------------------------------------------
 
@@ -103,7 +113,7 @@ public interface Backend extends AutoCloseable {
     /** y = f(x); {@code param} is LEAKY_RELU's slope and ignored otherwise. x and y may be the same. */
     void activationForward(Activation f, float param, Tensor x, Tensor y);
 
-    /** dx = dy · f'(x), using whichever of x and y the function needs. */
+    /** dx = dy · f'(x); x and y are both required (cuDNN reads both), the function uses what it needs. */
     void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
     /** y = x where x > 0, slope[c]·x elsewhere; slope has 1 or C (dimension 1 of x) elements. */

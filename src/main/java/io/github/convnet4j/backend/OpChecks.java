@@ -3,9 +3,31 @@ package io.github.convnet4j.backend;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
-/** The argument checks every backend makes the same way, with the same messages. */
+/**
+ * The argument checks of {@link CheckedBackend}, with the same messages for every backend: each
+ * names the op and the argument, what was expected and what came.
+ */
 public final class OpChecks {
+    /**
+     * The smallest batch-norm epsilon: cuDNN's CUDNN_BN_MIN_EPSILON. Both backends refuse smaller
+     * values so that a network behaves the same on either.
+     */
+    public static final double BATCH_NORM_MIN_EPSILON = 1e-5;
+
     private OpChecks() {
+    }
+
+    /** t is not null, was allocated by {@code backend} and is not closed. */
+    public static void requireOwned(Backend backend, String op, String arg, Tensor t) {
+        if (t == null) {
+            throw new NullPointerException(op + ": " + arg + " is null");
+        }
+        if (t.backend() != backend) {
+            throw new IllegalArgumentException(op + ": " + arg + " " + t + " belongs to another backend");
+        }
+        if (t.storage().isClosed()) {
+            throw new IllegalStateException(op + ": " + arg + " " + t + " is used after close");
+        }
     }
 
     public static void requireSameSize(String op, Tensor a, Tensor b) {
@@ -20,12 +42,41 @@ public final class OpChecks {
         }
     }
 
+    public static void requireSize(String what, Tensor t, int expected) {
+        if (t.size() != expected) {
+            throw new IllegalArgumentException(what + ": expected " + expected + " elements, got " + t.shape());
+        }
+    }
+
+    /** A host array exchanged with a tensor holds exactly the tensor's elements. */
+    public static void requireArrayLength(String op, float[] array, Tensor t) {
+        if (array == null) {
+            throw new NullPointerException(op + ": the host array is null");
+        }
+        if (array.length != t.size()) {
+            throw new IllegalArgumentException(op + ": tensor " + t.shape() + " holds " + t.size()
+                    + " floats but the host array has " + array.length);
+        }
+    }
+
+    /** A matrix (rank 2) whose rows have as many elements as {@code row}; returns the column count. */
+    public static int requireRowsOf(String op, Tensor matrix, Tensor row) {
+        if (matrix.rank() != 2 || matrix.dim(1) != row.size()) {
+            throw new IllegalArgumentException(op + ": expected a matrix (rows, " + row.size() + ") for the row "
+                    + row.shape() + ", got " + matrix.shape());
+        }
+        return row.size();
+    }
+
     /** The sizes of C (m × n) = op(A) (m × k) · op(B) (k × n), and whether A and B are transposed. */
     public record GemmDims(int m, int n, int k, boolean transA, boolean transB) {
     }
 
     /** The sizes of C = op(A)·op(B), after checking that the three matrices agree. */
     public static GemmDims gemmDims(Transpose transA, Transpose transB, Tensor a, Tensor b, Tensor c) {
+        if (transA == null || transB == null) {
+            throw new NullPointerException("gemm: a transpose flag is null");
+        }
         if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
             throw new IllegalArgumentException("gemm needs matrices, got " + a.shape() + ", " + b.shape() + ", " + c.shape());
         }
@@ -59,5 +110,23 @@ public final class OpChecks {
                     + ", got " + labels.size());
         }
         return scores.dim(0);
+    }
+
+    /** Batch norm's channel count (dimension 1 of x, which has rank 2 or 4) after checking eps. */
+    public static int batchNormChannels(String op, Tensor x, double eps) {
+        if (x.rank() != 2 && x.rank() != 4) {
+            throw new IllegalArgumentException(op + ": expected input (N, C) or (N, C, H, W), got " + x.shape());
+        }
+        if (!(eps >= BATCH_NORM_MIN_EPSILON) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be at least " + BATCH_NORM_MIN_EPSILON
+                    + " (cuDNN's minimum), got " + eps);
+        }
+        return x.dim(1);
+    }
+
+    public static void requireFraction(String what, double value, boolean oneAllowed) {
+        if (!(value >= 0 && (oneAllowed ? value <= 1 : value < 1))) {
+            throw new IllegalArgumentException(what + " must be in [0, 1" + (oneAllowed ? "]" : ")") + ", got " + value);
+        }
     }
 }

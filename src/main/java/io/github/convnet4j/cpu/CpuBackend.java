@@ -1,22 +1,23 @@
 package io.github.convnet4j.cpu;
 
 import io.github.convnet4j.backend.Activation;
-import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.CheckedBackend;
 import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.DropoutHash;
 import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
-import io.github.convnet4j.backend.Transpose;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
 /**
  * The pure-Java backend: runs wherever a JVM runs, and is the reference the CUDA backend is
  * tested against. Results are bit-reproducible for a given input whatever the thread count.
+ * Arguments arrive checked by {@link CheckedBackend}. Thread-safe: concurrent calls on distinct
+ * output tensors share only the worker pool and per-thread scratch arrays.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend extends CheckedBackend {
     /** Element-wise ops on fewer elements than this stay on the calling thread. */
     private static final int PARALLEL_THRESHOLD = 1 << 15;
 
@@ -42,6 +43,11 @@ public final class CpuBackend implements Backend {
         return "cpu";
     }
 
+    @Override
+    public boolean threadSafe() {
+        return true;
+    }
+
     public int threads() {
         return par.threads();
     }
@@ -49,50 +55,45 @@ public final class CpuBackend implements Backend {
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
-    public Tensor allocate(Shape shape) {
+    protected Tensor doAllocate(Shape shape) {
         return new Tensor(this, shape, new HeapStorage(shape.size()), true);
     }
 
     @Override
-    public void upload(float[] src, Tensor dst) {
+    protected void doUpload(float[] src, Tensor dst) {
         System.arraycopy(src, 0, data(dst), 0, dst.size());
     }
 
     @Override
-    public void download(Tensor src, float[] dst) {
+    protected void doDownload(Tensor src, float[] dst) {
         System.arraycopy(data(src), 0, dst, 0, src.size());
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        OpChecks.requireSameSize("copy", src, dst);
+    protected void doCopy(Tensor src, Tensor dst) {
         System.arraycopy(data(src), 0, data(dst), 0, src.size());
     }
 
     @Override
-    public void fill(Tensor t, float value) {
+    protected void doFill(Tensor t, float value) {
         java.util.Arrays.fill(data(t), 0, t.size(), value);
     }
 
-    /** The array behind a CPU tensor; for this package and tests of it. */
+    /** The array behind a CPU tensor (CheckedBackend has made sure the tensor is ours). */
     static float[] data(Tensor t) {
-        if (!(t.storage() instanceof HeapStorage heap)) {
-            throw new IllegalArgumentException(t + " does not belong to the CPU backend");
-        }
-        return heap.data;
+        return ((HeapStorage) t.storage()).data;
     }
 
     // ---- linear algebra and element-wise ------------------------------------------------------
 
     @Override
-    public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims d = OpChecks.gemmDims(transA, transB, a, b, c);
+    protected void doGemm(OpChecks.GemmDims d, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         Sgemm.sgemm(d.transA(), d.transB(), d.m(), d.n(), d.k(), alpha, data(a), 0, a.dim(1), data(b), 0, b.dim(1),
                 beta, data(c), 0, d.n(), par);
     }
 
     @Override
-    public void addRowVector(Tensor matrix, Tensor row) {
+    protected void doAddRowVector(Tensor matrix, Tensor row) {
         float[] m = data(matrix);
         float[] r = data(row);
         int cols = row.size();
@@ -106,7 +107,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void sumRows(Tensor matrix, Tensor out) {
+    protected void doSumRows(Tensor matrix, Tensor out) {
         float[] m = data(matrix);
         float[] o = data(out);
         int cols = out.size();
@@ -121,8 +122,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        OpChecks.requireSameSize("axpy", x, y);
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> {
@@ -133,7 +133,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void scale(Tensor x, float alpha) {
+    protected void doScale(Tensor x, float alpha) {
         float[] xs = data(x);
         elementwise(x.size(), (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -143,9 +143,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void multiply(Tensor a, Tensor b, Tensor out) {
-        OpChecks.requireSameSize("multiply", a, b);
-        OpChecks.requireSameSize("multiply", a, out);
+    protected void doMultiply(Tensor a, Tensor b, Tensor out) {
         float[] as = data(a);
         float[] bs = data(b);
         float[] os = data(out);
@@ -157,7 +155,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double sumOfSquares(Tensor x) {
+    protected double doSumOfSquares(Tensor x) {
         float[] xs = data(x);
         double sum = 0;
         for (int i = 0; i < x.size(); i++) {
@@ -169,60 +167,46 @@ public final class CpuBackend implements Backend {
     // ---- convolution and pooling --------------------------------------------------------------
 
     @Override
-    public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
-        OpChecks.requireShape("conv forward input", x, g.inputShape());
-        OpChecks.requireShape("conv forward filters", w, g.filterShape());
-        OpChecks.requireShape("conv forward output", y, g.outputShape());
+    protected void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
         conv.forward(g, data(x), data(w), bias == null ? null : data(bias), data(y));
     }
 
     @Override
-    public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        OpChecks.requireShape("conv backward-data dy", dy, g.outputShape());
-        OpChecks.requireShape("conv backward-data dx", dx, g.inputShape());
+    protected void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         conv.backwardData(g, data(dy), data(w), data(dx));
     }
 
     @Override
-    public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        OpChecks.requireShape("conv backward-filter x", x, g.inputShape());
-        OpChecks.requireShape("conv backward-filter dw", dw, g.filterShape());
+    protected void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         conv.backwardFilter(g, data(x), data(dy), data(dw));
     }
 
     @Override
-    public void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
-        OpChecks.requireShape("conv backward-bias dy", dy, g.outputShape());
+    protected void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
         conv.backwardBias(g, data(dy), data(db));
     }
 
     @Override
-    public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
-        OpChecks.requireShape("pool forward input", x, g.inputShape());
-        OpChecks.requireShape("pool forward output", y, g.outputShape());
+    protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
         pooling.forward(mode, g, data(x), data(y));
     }
 
     @Override
-    public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        OpChecks.requireShape("pool backward dx", dx, g.inputShape());
-        OpChecks.requireShape("pool backward dy", dy, g.outputShape());
+    protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         pooling.backward(mode, g, data(x), data(dy), data(dx));
     }
 
     // ---- activations --------------------------------------------------------------------------
 
     @Override
-    public void activationForward(Activation f, float param, Tensor x, Tensor y) {
-        OpChecks.requireSameSize(f.name(), x, y);
+    protected void doActivationForward(Activation f, float param, Tensor x, Tensor y) {
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> CpuActivations.forward(f, param, xs, ys, from, to));
     }
 
     @Override
-    public void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        OpChecks.requireSameSize(f.name(), dy, dx);
+    protected void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         float[] xs = x == null ? null : data(x);
         float[] ys = y == null ? null : data(y);
         float[] dys = data(dy);
@@ -231,11 +215,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void preluForward(Tensor x, Tensor slope, Tensor y) {
+    protected void doPreluForward(Tensor x, Tensor slope, Tensor y) {
         float[] xs = data(x);
         float[] s = data(slope);
         float[] ys = data(y);
-        int channels = OpChecks.preluChannels(x, slope);
+        int channels = slope.size() == 1 ? 1 : x.dim(1);
         int plane = x.size() / x.dim(0) / channels;
         for (int i = 0; i < x.size(); i++) {
             float a = s[channels == 1 ? 0 : (i / plane) % channels];
@@ -244,13 +228,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+    protected void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
         float[] xs = data(x);
         float[] s = data(slope);
         float[] dys = data(dy);
         float[] dxs = data(dx);
         float[] ds = data(dslope);
-        int channels = OpChecks.preluChannels(x, slope);
+        int channels = slope.size() == 1 ? 1 : x.dim(1);
         int plane = x.size() / x.dim(0) / channels;
         double[] sums = new double[s.length];
         for (int i = 0; i < x.size(); i++) {
@@ -271,33 +255,28 @@ public final class CpuBackend implements Backend {
     // ---- losses -------------------------------------------------------------------------------
 
     @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
-        OpChecks.requireLabels(logits, labels);
+    protected void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
         data(loss)[0] = CpuLosses.softmaxCrossEntropy(logits.dim(0), logits.size() / logits.dim(0),
                 data(logits), data(labels), data(probs));
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
-        OpChecks.requireLabels(probs, labels);
+    protected void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
         CpuLosses.softmaxCrossEntropyBackward(probs.dim(0), probs.size() / probs.dim(0), data(probs), data(labels), data(dx));
     }
 
     @Override
-    public void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
-        OpChecks.requireSameSize("mean squared error", y, target);
+    protected void doMeanSquaredError(Tensor y, Tensor target, Tensor loss) {
         data(loss)[0] = CpuLosses.meanSquaredError(y.dim(0), y.size(), data(y), data(target));
     }
 
     @Override
-    public void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
-        OpChecks.requireSameSize("mean squared error", y, target);
+    protected void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
         CpuLosses.meanSquaredErrorBackward(y.dim(0), y.size(), data(y), data(target), data(dx));
     }
 
     @Override
-    public int countCorrect(Tensor scores, Tensor labels) {
-        OpChecks.requireLabels(scores, labels);
+    protected int doCountCorrect(Tensor scores, Tensor labels) {
         return CpuLosses.countCorrect(scores.dim(0), scores.size() / scores.dim(0), data(scores), data(labels));
     }
 
@@ -305,19 +284,19 @@ public final class CpuBackend implements Backend {
     // ---- normalisation and dropout ------------------------------------------------------------
 
     @Override
-    public void lrnForward(LrnParams p, Tensor x, Tensor y) {
+    protected void doLrnForward(LrnParams p, Tensor x, Tensor y) {
         Shape s = x.shape().asNchw();
         norm.lrnForward(p, s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(y));
     }
 
     @Override
-    public void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+    protected void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         Shape s = x.shape().asNchw();
         norm.lrnBackward(p, s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(y), data(dy), data(dx));
     }
 
     @Override
-    public void dropoutMask(Tensor mask, float ratio, long seed) {
+    protected void doDropoutMask(Tensor mask, float ratio, long seed) {
         float[] m = data(mask);
         elementwise(mask.size(), (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -327,7 +306,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+    protected void doBatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                          Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
                                          double momentum, double eps) {
         Shape s = x.shape().asNchw();
@@ -336,7 +315,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+    protected void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                           Tensor runningVar, double eps) {
         Shape s = x.shape().asNchw();
         norm.batchNormInference(s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(gamma), data(beta), data(y),
@@ -344,7 +323,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+    protected void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
         // eps is already inside savedInvStd.
         Shape s = x.shape().asNchw();
@@ -355,14 +334,14 @@ public final class CpuBackend implements Backend {
     // ---- optimizer updates --------------------------------------------------------------------
 
     @Override
-    public void sgdStep(Tensor w, Tensor g, float lr, float wd) {
+    protected void doSgdStep(Tensor w, Tensor g, float lr, float wd) {
         float[] ws = data(w);
         float[] gs = data(g);
         elementwise(w.size(), (from, to) -> CpuOptimizerSteps.sgd(ws, gs, lr, wd, from, to));
     }
 
     @Override
-    public void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+    protected void doMomentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
         float[] ws = data(w);
         float[] gs = data(g);
         float[] vs = data(v);
@@ -370,7 +349,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+    protected void doNesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
         float[] ws = data(w);
         float[] gs = data(g);
         float[] vs = data(v);
@@ -378,7 +357,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float wd, float eps) {
+    protected void doAdaGradStep(Tensor w, Tensor g, Tensor h, float lr, float wd, float eps) {
         float[] ws = data(w);
         float[] gs = data(g);
         float[] hs = data(h);
@@ -386,7 +365,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float wd, float eps) {
+    protected void doRmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float wd, float eps) {
         float[] ws = data(w);
         float[] gs = data(g);
         float[] hs = data(h);
@@ -394,7 +373,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2, float wd, float eps) {
+    protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2, float wd, float eps) {
         float[] ws = data(w);
         float[] gs = data(g);
         float[] ms = data(m);

@@ -5,6 +5,7 @@ import io.github.convnet4j.tensor.Storage;
 /** CPU tensor memory: a plain Java float array, freed by the garbage collector. */
 final class HeapStorage implements Storage {
     final float[] data;
+    private volatile boolean closed;
 
     HeapStorage(int size) {
         this.data = new float[size];
@@ -16,7 +17,13 @@ final class HeapStorage implements Storage {
     }
 
     @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Heap memory has nothing to free; marking it closed makes a use after close an error, as on CUDA. */
+    @Override
     public void close() {
-        // Heap memory: nothing to free explicitly.
+        closed = true;
     }
 }

@@ -40,16 +40,38 @@ final class ConvPlan implements AutoCloseable {
     final int backwardFilterAlgo;
     final long workspaceBytes;
     private final String description;
+    /** The three convolution descriptors, destroyed on close or when finding an algorithm fails. */
+    private final NativeResources made = new NativeResources();
 
     ConvPlan(cudnnHandle handle, ConvGeometry g, cudnnTensorDescriptor x, cudnnFilterDescriptor w,
              cudnnTensorDescriptor y, CudaOptions options) {
         this.geometry = g;
         int math = options.tf32Convolutions() ? cudnnMathType.CUDNN_DEFAULT_MATH : cudnnMathType.CUDNN_FMA_MATH;
-        forwardDesc = descriptor(g, math);
-        backwardDataDesc = descriptor(g, math);
-        backwardFilterDesc = descriptor(g, math);
-        checkOutputSize(g, x, w);
+        try {
+            forwardDesc = descriptor(g, math, made);
+            backwardDataDesc = descriptor(g, math, made);
+            backwardFilterDesc = descriptor(g, math, made);
+            checkOutputSize(g, x, w);
+            Candidate[] chosen = findAlgorithms(handle, g, x, w, y, options);
+            forwardAlgo = chosen[0].algo();
+            backwardDataAlgo = chosen[1].algo();
+            backwardFilterAlgo = chosen[2].algo();
+            useMathOf(forwardDesc, chosen[0].mathType(), options, g);
+            useMathOf(backwardDataDesc, chosen[1].mathType(), options, g);
+            useMathOf(backwardFilterDesc, chosen[2].mathType(), options, g);
+            workspaceBytes = Math.max(chosen[0].memory(), Math.max(chosen[1].memory(), chosen[2].memory()));
+            description = String.format("forward %s (math %d), backward-data %s (math %d), backward-filter %s"
+                            + " (math %d), workspace %d bytes", chosen[0].name(), chosen[0].mathType(), chosen[1].name(),
+                    chosen[1].mathType(), chosen[2].name(), chosen[2].mathType(), workspaceBytes);
+        } catch (RuntimeException | Error e) {
+            made.closeAfter(e);
+            throw e;
+        }
+    }
 
+    /** The chosen forward, backward-data and backward-filter algorithms, timed by cuDNN. */
+    private Candidate[] findAlgorithms(cudnnHandle handle, ConvGeometry g, cudnnTensorDescriptor x,
+                                       cudnnFilterDescriptor w, cudnnTensorDescriptor y, CudaOptions options) {
         int[] count = new int[1];
         cudnnConvolutionFwdAlgoPerf[] fwd = new cudnnConvolutionFwdAlgoPerf[CANDIDATES];
         Arrays.setAll(fwd, i -> new cudnnConvolutionFwdAlgoPerf());
@@ -77,16 +99,7 @@ final class ConvPlan implements AutoCloseable {
                 Arrays.stream(bwdFilter, 0, count[0]).map(p -> new Candidate(p.algo, p.status, p.memory, p.determinism,
                         p.mathType, cudnnConvolutionBwdFilterAlgo.stringFor(p.algo))).toList());
 
-        forwardAlgo = forward.algo();
-        backwardDataAlgo = data.algo();
-        backwardFilterAlgo = filter.algo();
-        useMathOf(forwardDesc, forward.mathType(), options, g);
-        useMathOf(backwardDataDesc, data.mathType(), options, g);
-        useMathOf(backwardFilterDesc, filter.mathType(), options, g);
-        workspaceBytes = Math.max(forward.memory(), Math.max(data.memory(), filter.memory()));
-        description = String.format("forward %s (math %d), backward-data %s (math %d), backward-filter %s (math %d),"
-                        + " workspace %d bytes", forward.name(), forward.mathType(), data.name(), data.mathType(),
-                filter.name(), filter.mathType(), workspaceBytes);
+        return new Candidate[]{forward, data, filter};
     }
 
     /** One timed algorithm of any direction: the fields the choice needs. */
@@ -128,9 +141,10 @@ final class ConvPlan implements AutoCloseable {
         }
     }
 
-    private static cudnnConvolutionDescriptor descriptor(ConvGeometry g, int math) {
+    private static cudnnConvolutionDescriptor descriptor(ConvGeometry g, int math, NativeResources made) {
         cudnnConvolutionDescriptor d = new cudnnConvolutionDescriptor();
         CudaCheck.cudnn(JCudnn.cudnnCreateConvolutionDescriptor(d), "cudnnCreateConvolutionDescriptor", g);
+        made.add(() -> JCudnn.cudnnDestroyConvolutionDescriptor(d));
         CudaCheck.cudnn(JCudnn.cudnnSetConvolution2dDescriptor(d, g.padH(), g.padW(), g.strideH(), g.strideW(), 1, 1,
                 cudnnConvolutionMode.CUDNN_CROSS_CORRELATION, cudnnDataType.CUDNN_DATA_FLOAT),
                 "cudnnSetConvolution2dDescriptor", g);
@@ -156,10 +170,9 @@ final class ConvPlan implements AutoCloseable {
         }
     }
 
+    /** Destroys the descriptors; idempotent. */
     @Override
     public void close() {
-        JCudnn.cudnnDestroyConvolutionDescriptor(forwardDesc);
-        JCudnn.cudnnDestroyConvolutionDescriptor(backwardDataDesc);
-        JCudnn.cudnnDestroyConvolutionDescriptor(backwardFilterDesc);
+        made.close();
     }
 }

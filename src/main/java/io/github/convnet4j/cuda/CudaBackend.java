@@ -1,13 +1,12 @@
 package io.github.convnet4j.cuda;
 
 import io.github.convnet4j.backend.Activation;
-import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.CheckedBackend;
 import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
-import io.github.convnet4j.backend.Transpose;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.util.HashMap;
@@ -41,11 +40,13 @@ import org.slf4j.LoggerFactory;
  * algorithms are cached per shape, and the cuDNN workspace only grows, so a training step with
  * fixed shapes allocates nothing on the device after the first.
  *
- * <p>One backend serves one thread at a time. Open it with {@link #open(CudaOptions)}, which
- * reports why CUDA is unusable (no driver, no device, a missing library) as a
- * {@link CudaUnavailableException}.
+ * <p>One backend serves one thread at a time ({@link #threadSafe()} is false: one cuDNN and one
+ * cuBLAS handle, one stream, caches and scratch buffers are shared by every call); callers that
+ * share it serialise on it, as {@code Classifier} does. Arguments arrive checked by
+ * {@link CheckedBackend}. Open it with {@link #open(CudaOptions)}, which reports why CUDA is
+ * unusable (no driver, no device, a missing library) as a {@link CudaUnavailableException}.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend extends CheckedBackend {
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
     /** Bytes of 0x7F: the "no bad label" marker in the label-error word. */
     private static final int NO_BAD_ROW = 0x7F7F7F7F;
@@ -59,6 +60,8 @@ public final class CudaBackend implements Backend {
     private final cudaStream_t stream = new cudaStream_t();
     private final cudnnHandle cudnn = new cudnnHandle();
     private final cublasHandle cublas = new cublasHandle();
+    /** Everything native this backend made, released in reverse order on close or a failed start. */
+    private final NativeResources resources = new NativeResources();
     private final DeviceAllocator allocator = new DeviceAllocator();
     private final Descriptors descriptors = new Descriptors();
     private final Map<ConvGeometry, ConvPlan> convPlans = new HashMap<>();
@@ -71,27 +74,40 @@ public final class CudaBackend implements Backend {
     private long scratchBytes;
     private Pointer smallWords;
     private int lastLabelClasses;
+    private boolean closed;
 
+    /** Each native object is recorded as soon as it exists, so a failure on the way releases what was made. */
     private CudaBackend(CudaOptions options) {
         this.options = options;
-        CudaCheck.runtime(JCuda.cudaSetDevice(options.device()), "cudaSetDevice", "device " + options.device());
-        CudaCheck.runtime(JCuda.cudaFree(new Pointer()), "cudaFree(0)", "creating the device context");
-        CudaCheck.driver(JCudaDriver.cuInit(0), "cuInit", null);
-        CudaCheck.driver(JCudaDriver.cuDeviceGet(device, options.device()), "cuDeviceGet", null);
-        CudaCheck.driver(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain", null);
-        bindContext();
-        CudaCheck.runtime(JCuda.cudaStreamCreate(stream), "cudaStreamCreate", null);
-        CudaCheck.cudnn(JCudnn.cudnnCreate(cudnn), "cudnnCreate", null);
-        CudaCheck.cudnn(JCudnn.cudnnSetStream(cudnn, stream), "cudnnSetStream", null);
-        CudaCheck.cublas(JCublas2.cublasCreate(cublas), "cublasCreate", null);
-        CudaCheck.cublas(JCublas2.cublasSetStream(cublas, stream), "cublasSetStream", null);
-        CudaCheck.cublas(JCublas2.cublasSetMathMode(cublas, options.tf32Matmul()
-                ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode", null);
-        kernels = new Kernels(new CUstream(stream));
-        // Word 0: the first row with a bad label; word 1: a counter; words 2-3: a double.
-        smallWords = allocator.allocate(16);
-        CudaCheck.runtime(JCuda.cudaMemset(smallWords, 0x7F, 4), "cudaMemset", "label-error word");
-        description = CudaEnvironment.describe(options.device());
+        try {
+            CudaCheck.runtime(JCuda.cudaSetDevice(options.device()), "cudaSetDevice", "device " + options.device());
+            CudaCheck.runtime(JCuda.cudaFree(new Pointer()), "cudaFree(0)", "creating the device context");
+            CudaCheck.driver(JCudaDriver.cuInit(0), "cuInit", null);
+            CudaCheck.driver(JCudaDriver.cuDeviceGet(device, options.device()), "cuDeviceGet", null);
+            CudaCheck.driver(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain", null);
+            resources.add(() -> JCudaDriver.cuDevicePrimaryCtxRelease(device));
+            bindContext();
+            CudaCheck.runtime(JCuda.cudaStreamCreate(stream), "cudaStreamCreate", null);
+            resources.add(() -> JCuda.cudaStreamDestroy(stream));
+            CudaCheck.cudnn(JCudnn.cudnnCreate(cudnn), "cudnnCreate", null);
+            resources.add(() -> JCudnn.cudnnDestroy(cudnn));
+            CudaCheck.cudnn(JCudnn.cudnnSetStream(cudnn, stream), "cudnnSetStream", null);
+            CudaCheck.cublas(JCublas2.cublasCreate(cublas), "cublasCreate", null);
+            resources.add(() -> JCublas2.cublasDestroy(cublas));
+            CudaCheck.cublas(JCublas2.cublasSetStream(cublas, stream), "cublasSetStream", null);
+            CudaCheck.cublas(JCublas2.cublasSetMathMode(cublas, options.tf32Matmul()
+                    ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode", null);
+            resources.add(this::releaseCaches);
+            kernels = new Kernels(new CUstream(stream));
+            resources.add(kernels::close);
+            // Word 0: the first row with a bad label; word 1: a counter; words 2-3: a double.
+            smallWords = allocator.allocate(16);
+            CudaCheck.runtime(JCuda.cudaMemset(smallWords, 0x7F, 4), "cudaMemset", "label-error word");
+            description = CudaEnvironment.describe(options.device());
+        } catch (RuntimeException | Error e) {
+            resources.closeAfter(e);
+            throw e;
+        }
     }
 
     /** Opens the backend on a device, or explains why CUDA cannot be used here. */
@@ -107,6 +123,11 @@ public final class CudaBackend implements Backend {
     @Override
     public String name() {
         return "cuda";
+    }
+
+    @Override
+    public boolean threadSafe() {
+        return false;
     }
 
     /** Device, driver and library versions, for logs and benchmark reports. */
@@ -138,7 +159,7 @@ public final class CudaBackend implements Backend {
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
-    public Tensor allocate(Shape shape) {
+    protected Tensor doAllocate(Shape shape) {
         bindContext();
         DeviceStorage storage = new DeviceStorage(allocator, shape.size());
         CudaCheck.runtime(JCuda.cudaMemsetAsync(storage.pointer(), 0, bytes(shape.size()), stream),
@@ -147,7 +168,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void upload(float[] src, Tensor dst) {
+    protected void doUpload(float[] src, Tensor dst) {
         bindContext();
         // The legacy default stream that cudaMemcpy uses waits for our (blocking) stream first.
         CudaCheck.runtime(JCuda.cudaMemcpy(ptr(dst), Pointer.to(src), bytes(dst.size()),
@@ -155,7 +176,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void download(Tensor src, float[] dst) {
+    protected void doDownload(Tensor src, float[] dst) {
         bindContext();
         CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(dst), ptr(src), bytes(src.size()),
                 cudaMemcpyKind.cudaMemcpyDeviceToHost), "cudaMemcpy device to host", src.shape());
@@ -163,14 +184,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        OpChecks.requireSameSize("copy", src, dst);
+    protected void doCopy(Tensor src, Tensor dst) {
         CudaCheck.runtime(JCuda.cudaMemcpyAsync(ptr(dst), ptr(src), bytes(src.size()),
                 cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync", src.shape());
     }
 
     @Override
-    public void fill(Tensor t, float value) {
+    protected void doFill(Tensor t, float value) {
         launch("fill", t.size(), ptr(t), value, t.size());
     }
 
@@ -180,11 +200,9 @@ public final class CudaBackend implements Backend {
         checkLabels();
     }
 
+    /** The device memory of a tensor that CheckedBackend has checked is this backend's and open. */
     static Pointer ptr(Tensor t) {
-        if (!(t.storage() instanceof DeviceStorage d)) {
-            throw new IllegalArgumentException(t + " does not belong to a CUDA backend");
-        }
-        return d.pointer();
+        return ((DeviceStorage) t.storage()).pointer();
     }
 
     private static long bytes(int floats) {
@@ -216,7 +234,7 @@ public final class CudaBackend implements Backend {
         return workspace;
     }
 
-    private void launch(String kernel, int work, Object... args) {
+    private void launch(String kernel, long work, Object... args) {
         bindContext();
         kernels.launch(kernel, work, args);
     }
@@ -224,8 +242,7 @@ public final class CudaBackend implements Backend {
     // ---- linear algebra and element-wise ------------------------------------------------------
 
     @Override
-    public void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims d = OpChecks.gemmDims(transA, transB, a, b, c);
+    protected void doGemm(OpChecks.GemmDims d, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
         CudaCheck.cublas(JCublas2.cublasSgemm(cublas,
                 d.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
@@ -235,37 +252,34 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void addRowVector(Tensor matrix, Tensor row) {
+    protected void doAddRowVector(Tensor matrix, Tensor row) {
         launch("add_row_vector", matrix.size(), ptr(matrix), ptr(row), matrix.size() / row.size(), row.size());
     }
 
     @Override
-    public void sumRows(Tensor matrix, Tensor out) {
+    protected void doSumRows(Tensor matrix, Tensor out) {
         launch("sum_rows", out.size(), ptr(matrix), ptr(out), matrix.size() / out.size(), out.size());
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        OpChecks.requireSameSize("axpy", x, y);
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
         CudaCheck.cublas(JCublas2.cublasSaxpy(cublas, x.size(), Pointer.to(new float[]{alpha}), ptr(x), 1, ptr(y), 1),
                 "cublasSaxpy", x.shape());
     }
 
     @Override
-    public void scale(Tensor x, float alpha) {
+    protected void doScale(Tensor x, float alpha) {
         CudaCheck.cublas(JCublas2.cublasSscal(cublas, x.size(), Pointer.to(new float[]{alpha}), ptr(x), 1),
                 "cublasSscal", x.shape());
     }
 
     @Override
-    public void multiply(Tensor a, Tensor b, Tensor out) {
-        OpChecks.requireSameSize("multiply", a, b);
-        OpChecks.requireSameSize("multiply", a, out);
+    protected void doMultiply(Tensor a, Tensor b, Tensor out) {
         launch("multiply", a.size(), ptr(a), ptr(b), ptr(out), a.size());
     }
 
     @Override
-    public double sumOfSquares(Tensor x) {
+    protected double doSumOfSquares(Tensor x) {
         Pointer result = smallWords.withByteOffset(8);
         bindContext();
         kernels.launchBlocks("sum_of_squares", 1, ptr(x), result, x.size());
@@ -288,18 +302,15 @@ public final class CudaBackend implements Backend {
             bindContext();
             plan = new ConvPlan(cudnn, g, descriptors.tensor(g.inputShape()), descriptors.filter(g.filterShape()),
                     descriptors.tensor(g.outputShape()), options);
+            convPlans.put(g, plan); // owned by the map (closed with it) before growing the workspace can fail
             workspace(plan.workspaceBytes);
-            convPlans.put(g, plan);
             LOG.debug("convolution {}: {}", g, plan);
         }
         return plan;
     }
 
     @Override
-    public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
-        OpChecks.requireShape("conv forward input", x, g.inputShape());
-        OpChecks.requireShape("conv forward filters", w, g.filterShape());
-        OpChecks.requireShape("conv forward output", y, g.outputShape());
+    protected void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
         ConvPlan p = plan(g);
         cudnnTensorDescriptor yDesc = descriptors.tensor(g.outputShape());
         CudaCheck.cudnn(JCudnn.cudnnConvolutionForward(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
@@ -312,9 +323,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        OpChecks.requireShape("conv backward-data dy", dy, g.outputShape());
-        OpChecks.requireShape("conv backward-data dx", dx, g.inputShape());
+    protected void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         ConvPlan p = plan(g);
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardData(cudnn, ONE, descriptors.filter(g.filterShape()), ptr(w),
                 descriptors.tensor(g.outputShape()), ptr(dy), p.backwardDataDesc, p.backwardDataAlgo, workspace,
@@ -322,9 +331,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        OpChecks.requireShape("conv backward-filter x", x, g.inputShape());
-        OpChecks.requireShape("conv backward-filter dw", dw, g.filterShape());
+    protected void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         ConvPlan p = plan(g);
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardFilter(cudnn, ONE, descriptors.tensor(g.inputShape()), ptr(x),
                 descriptors.tensor(g.outputShape()), ptr(dy), p.backwardFilterDesc, p.backwardFilterAlgo, workspace,
@@ -333,25 +340,20 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
-        OpChecks.requireShape("conv backward-bias dy", dy, g.outputShape());
+    protected void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
         CudaCheck.cudnn(JCudnn.cudnnConvolutionBackwardBias(cudnn, ONE, descriptors.tensor(g.outputShape()), ptr(dy),
                 ZERO, descriptors.channels(g.k()), ptr(db)), "cudnnConvolutionBackwardBias", g);
     }
 
     @Override
-    public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
-        OpChecks.requireShape("pool forward input", x, g.inputShape());
-        OpChecks.requireShape("pool forward output", y, g.outputShape());
+    protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
         CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
                 "cudnnPoolingForward", g);
     }
 
     @Override
-    public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        OpChecks.requireShape("pool backward dx", dx, g.inputShape());
-        OpChecks.requireShape("pool backward dy", dy, g.outputShape());
+    protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
         cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
@@ -361,8 +363,7 @@ public final class CudaBackend implements Backend {
     // ---- activations --------------------------------------------------------------------------
 
     @Override
-    public void activationForward(Activation f, float param, Tensor x, Tensor y) {
-        OpChecks.requireSameSize(f.name(), x, y);
+    protected void doActivationForward(Activation f, float param, Tensor x, Tensor y) {
         switch (f) {
             case LEAKY_RELU -> launch("leaky_relu_forward", x.size(), ptr(x), ptr(y), param, x.size());
             case SOFTPLUS -> launch("softplus_forward", x.size(), ptr(x), ptr(y), x.size());
@@ -375,8 +376,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        OpChecks.requireSameSize(f.name(), dy, dx);
+    protected void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         switch (f) {
             case LEAKY_RELU -> launch("leaky_relu_backward", x.size(), ptr(x), ptr(dy), ptr(dx), param, x.size());
             case SOFTPLUS -> launch("softplus_backward", x.size(), ptr(x), ptr(dy), ptr(dx), x.size());
@@ -389,14 +389,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void preluForward(Tensor x, Tensor slope, Tensor y) {
-        int channels = OpChecks.preluChannels(x, slope);
+    protected void doPreluForward(Tensor x, Tensor slope, Tensor y) {
+        int channels = slope.size() == 1 ? 1 : x.dim(1);
         launch("prelu_forward", x.size(), ptr(x), ptr(slope), ptr(y), x.size(), channels, preluPlane(x, channels));
     }
 
     @Override
-    public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
-        int channels = OpChecks.preluChannels(x, slope);
+    protected void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        int channels = slope.size() == 1 ? 1 : x.dim(1);
         int plane = preluPlane(x, channels);
         launch("prelu_backward_data", x.size(), ptr(x), ptr(slope), ptr(dy), ptr(dx), x.size(), channels, plane);
         bindContext();
@@ -411,8 +411,8 @@ public final class CudaBackend implements Backend {
     // ---- losses -------------------------------------------------------------------------------
 
     @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
-        int n = requireLabels(logits, labels);
+    protected void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
+        int n = rememberClasses(logits);
         int classes = logits.size() / n;
         Pointer rowLoss = scratch(n);
         launch("softmax_cross_entropy", n, ptr(logits), ptr(labels), ptr(probs), rowLoss, n, classes, smallWords);
@@ -420,29 +420,27 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
-        int n = requireLabels(probs, labels);
+    protected void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
+        int n = rememberClasses(probs);
         launch("softmax_cross_entropy_backward", probs.size(), ptr(probs), ptr(labels), ptr(dx), n, probs.size() / n,
                 smallWords);
     }
 
     @Override
-    public void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
-        OpChecks.requireSameSize("mean squared error", y, target);
+    protected void doMeanSquaredError(Tensor y, Tensor target, Tensor loss) {
         Pointer squares = scratch(y.size());
         launch("squared_difference", y.size(), ptr(y), ptr(target), squares, y.size());
         kernels.launchBlocks("sum_scaled", 1, squares, ptr(loss), y.size(), 0.5f / y.dim(0));
     }
 
     @Override
-    public void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
-        OpChecks.requireSameSize("mean squared error", y, target);
+    protected void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
         launch("mse_backward", y.size(), ptr(y), ptr(target), ptr(dx), y.size(), 1f / y.dim(0));
     }
 
     @Override
-    public int countCorrect(Tensor scores, Tensor labels) {
-        int n = requireLabels(scores, labels);
+    protected int doCountCorrect(Tensor scores, Tensor labels) {
+        int n = rememberClasses(scores);
         Pointer counter = smallWords.withByteOffset(4);
         CudaCheck.runtime(JCuda.cudaMemsetAsync(counter, 0, 4, stream), "cudaMemsetAsync", "correct counter");
         launch("count_correct", n, ptr(scores), ptr(labels), counter, n, scores.size() / n, smallWords);
@@ -453,8 +451,9 @@ public final class CudaBackend implements Backend {
         return host[0];
     }
 
-    private int requireLabels(Tensor scores, Tensor labels) {
-        int n = OpChecks.requireLabels(scores, labels);
+    /** The batch size; the class count is kept for the message of a bad label found later. */
+    private int rememberClasses(Tensor scores) {
+        int n = scores.dim(0);
         lastLabelClasses = scores.size() / n;
         return n;
     }
@@ -474,14 +473,14 @@ public final class CudaBackend implements Backend {
     // ---- normalisation and dropout ------------------------------------------------------------
 
     @Override
-    public void lrnForward(LrnParams p, Tensor x, Tensor y) {
+    protected void doLrnForward(LrnParams p, Tensor x, Tensor y) {
         cudnnTensorDescriptor d = descriptors.tensor(x.shape());
         CudaCheck.cudnn(JCudnn.cudnnLRNCrossChannelForward(cudnn, descriptors.lrn(p), cudnnLRNMode.CUDNN_LRN_CROSS_CHANNEL_DIM1,
                 ONE, d, ptr(x), ZERO, d, ptr(y)), "cudnnLRNCrossChannelForward", p + " " + x.shape());
     }
 
     @Override
-    public void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+    protected void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         cudnnTensorDescriptor d = descriptors.tensor(x.shape());
         CudaCheck.cudnn(JCudnn.cudnnLRNCrossChannelBackward(cudnn, descriptors.lrn(p),
                 cudnnLRNMode.CUDNN_LRN_CROSS_CHANNEL_DIM1, ONE, d, ptr(y), d, ptr(dy), d, ptr(x), ZERO, d, ptr(dx)),
@@ -493,14 +492,21 @@ public final class CudaBackend implements Backend {
      * masks bit for bit, so parity tests and resumed runs see the same dropped units.
      */
     @Override
-    public void dropoutMask(Tensor mask, float ratio, long seed) {
+    protected void doDropoutMask(Tensor mask, float ratio, long seed) {
         launch("dropout_mask", mask.size(), ptr(mask), mask.size(), ratio, seed);
     }
 
     @Override
-    public void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+    protected void doBatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                          Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
                                          double momentum, double eps) {
+        if (x.size() == gamma.size()) {
+            // N·H·W = 1: cuDNN would scale the variance by m/(m − 1) = 1/0 into the running
+            // variance (NaN); like the CPU, take the biased variance (0) of the single value.
+            launch("batch_norm_training_single", x.size(), ptr(x), ptr(gamma), ptr(beta), ptr(y), ptr(runningMean),
+                    ptr(runningVar), ptr(savedMean), ptr(savedInvStd), x.size(), momentum, eps);
+            return;
+        }
         cudnnTensorDescriptor d = descriptors.tensor(x.shape());
         CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationForwardTraining(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
                 ONE, ZERO, d, ptr(x), d, ptr(y), descriptors.channels(gamma.size()), ptr(gamma), ptr(beta), momentum,
@@ -509,7 +515,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+    protected void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                           Tensor runningVar, double eps) {
         cudnnTensorDescriptor d = descriptors.tensor(x.shape());
         CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationForwardInference(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
@@ -518,8 +524,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+    protected void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
+        if (x.size() == gamma.size()) {
+            // N·H·W = 1, the forward's own path: every x̂ is 0, so dx = 0, dgamma = 0, dbeta = dy.
+            launch("batch_norm_backward_single", x.size(), ptr(x), ptr(dy), ptr(savedMean), ptr(savedInvStd), ptr(dx),
+                    ptr(dgamma), ptr(dbeta), x.size());
+            return;
+        }
         cudnnTensorDescriptor d = descriptors.tensor(x.shape());
         CudaCheck.cudnn(JCudnn.cudnnBatchNormalizationBackward(cudnn, cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL,
                 ONE, ZERO, ONE, ZERO, d, ptr(x), d, ptr(dy), d, ptr(dx), descriptors.channels(gamma.size()), ptr(gamma),
@@ -530,32 +542,32 @@ public final class CudaBackend implements Backend {
     // ---- optimizer updates --------------------------------------------------------------------
 
     @Override
-    public void sgdStep(Tensor w, Tensor g, float lr, float wd) {
+    protected void doSgdStep(Tensor w, Tensor g, float lr, float wd) {
         launch("sgd_step", w.size(), ptr(w), ptr(g), lr, wd, w.size());
     }
 
     @Override
-    public void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+    protected void doMomentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
         launch("momentum_step", w.size(), ptr(w), ptr(g), ptr(v), lr, momentum, wd, w.size());
     }
 
     @Override
-    public void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
+    protected void doNesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float wd) {
         launch("nesterov_step", w.size(), ptr(w), ptr(g), ptr(v), lr, momentum, wd, w.size());
     }
 
     @Override
-    public void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float wd, float eps) {
+    protected void doAdaGradStep(Tensor w, Tensor g, Tensor h, float lr, float wd, float eps) {
         launch("adagrad_step", w.size(), ptr(w), ptr(g), ptr(h), lr, wd, eps, w.size());
     }
 
     @Override
-    public void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float wd, float eps) {
+    protected void doRmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float wd, float eps) {
         launch("rmsprop_step", w.size(), ptr(w), ptr(g), ptr(h), lr, decay, wd, eps, w.size());
     }
 
     @Override
-    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2, float wd, float eps) {
+    protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2, float wd, float eps) {
         launch("adam_step", w.size(), ptr(w), ptr(g), ptr(m), ptr(v), lrT, beta1, beta2, wd, eps, w.size());
     }
 
@@ -563,30 +575,38 @@ public final class CudaBackend implements Backend {
 
 
 
-    /** Frees handles, caches and the stream; tensors still open lose their memory with the context. */
+    /**
+     * Frees handles, caches and the stream, once; tensors still open lose their memory with the
+     * context. A second call does nothing (the primary context is released exactly once).
+     */
     @Override
     public void close() {
-        bindContext();
-        JCuda.cudaStreamSynchronize(stream);
-        long tensorBytes = allocator.bytesInUse() - workspaceBytes - scratchBytes - DeviceAllocator.round(16);
-        if (tensorBytes > 0) {
-            LOG.warn("closing the CUDA backend with {} bytes of tensors still open", tensorBytes);
+        if (closed) {
+            return;
         }
+        closed = true;
+        try {
+            bindContext();
+            JCuda.cudaStreamSynchronize(stream);
+            long tensorBytes = allocator.bytesInUse() - workspaceBytes - scratchBytes - DeviceAllocator.round(16);
+            if (tensorBytes > 0) {
+                LOG.warn("closing the CUDA backend with {} bytes of tensors still open", tensorBytes);
+            }
+        } finally {
+            resources.close();
+        }
+    }
+
+    /** Convolution plans, descriptors, the backend's own buffers and the allocator's cached blocks. */
+    private void releaseCaches() {
         convPlans.values().forEach(ConvPlan::close);
         convPlans.clear();
         descriptors.close();
-        if (kernels != null) {
-            kernels.close();
-        }
         for (Pointer p : new Pointer[]{workspace, scratch, smallWords}) {
             if (p != null) {
                 JCuda.cudaFree(p);
             }
         }
         allocator.close();
-        JCublas2.cublasDestroy(cublas);
-        JCudnn.cudnnDestroy(cudnn);
-        JCuda.cudaStreamDestroy(stream);
-        JCudaDriver.cuDevicePrimaryCtxRelease(device);
     }
 }

@@ -23,7 +23,8 @@ import jcuda.jcudnn.cudnnTensorFormat;
 
 /**
  * cuDNN descriptors, created on first use for a shape or setting and kept until the backend
- * closes, so that a training step with fixed shapes creates none.
+ * closes, so that a training step with fixed shapes creates none. Each is recorded for destruction
+ * as soon as it exists, so one whose setup fails is not leaked.
  */
 final class Descriptors implements AutoCloseable {
     private final Map<Shape, cudnnTensorDescriptor> tensors = new HashMap<>();
@@ -39,10 +40,10 @@ final class Descriptors implements AutoCloseable {
         return tensors.computeIfAbsent(s, k -> {
             cudnnTensorDescriptor d = new cudnnTensorDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreateTensorDescriptor(d), "cudnnCreateTensorDescriptor", k);
+            destroyers.add(() -> JCudnn.cudnnDestroyTensorDescriptor(d));
             CudaCheck.cudnn(JCudnn.cudnnSetTensor4dDescriptor(d, cudnnTensorFormat.CUDNN_TENSOR_NCHW,
                     cudnnDataType.CUDNN_DATA_FLOAT, k.dim(0), k.dim(1), k.dim(2), k.dim(3)),
                     "cudnnSetTensor4dDescriptor", k);
-            destroyers.add(() -> JCudnn.cudnnDestroyTensorDescriptor(d));
             return d;
         });
     }
@@ -56,10 +57,10 @@ final class Descriptors implements AutoCloseable {
         return filters.computeIfAbsent(shape, k -> {
             cudnnFilterDescriptor d = new cudnnFilterDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreateFilterDescriptor(d), "cudnnCreateFilterDescriptor", k);
+            destroyers.add(() -> JCudnn.cudnnDestroyFilterDescriptor(d));
             CudaCheck.cudnn(JCudnn.cudnnSetFilter4dDescriptor(d, cudnnDataType.CUDNN_DATA_FLOAT,
                     cudnnTensorFormat.CUDNN_TENSOR_NCHW, k.dim(0), k.dim(1), k.dim(2), k.dim(3)),
                     "cudnnSetFilter4dDescriptor", k);
-            destroyers.add(() -> JCudnn.cudnnDestroyFilterDescriptor(d));
             return d;
         });
     }
@@ -72,10 +73,10 @@ final class Descriptors implements AutoCloseable {
                     : deterministic ? cudnnPoolingMode.CUDNN_POOLING_MAX_DETERMINISTIC : cudnnPoolingMode.CUDNN_POOLING_MAX;
             cudnnPoolingDescriptor d = new cudnnPoolingDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreatePoolingDescriptor(d), "cudnnCreatePoolingDescriptor", k);
+            destroyers.add(() -> JCudnn.cudnnDestroyPoolingDescriptor(d));
             CudaCheck.cudnn(JCudnn.cudnnSetPooling2dDescriptor(d, cudnnMode, cudnnNanPropagation.CUDNN_PROPAGATE_NAN,
                     g.windowH(), g.windowW(), g.padH(), g.padW(), g.strideH(), g.strideW()),
                     "cudnnSetPooling2dDescriptor", k);
-            destroyers.add(() -> JCudnn.cudnnDestroyPoolingDescriptor(d));
             return d;
         });
     }
@@ -84,10 +85,10 @@ final class Descriptors implements AutoCloseable {
         return lrns.computeIfAbsent(p, k -> {
             cudnnLRNDescriptor d = new cudnnLRNDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreateLRNDescriptor(d), "cudnnCreateLRNDescriptor", k);
+            destroyers.add(() -> JCudnn.cudnnDestroyLRNDescriptor(d));
             // cuDNN divides alpha by n itself, as our convention does.
             CudaCheck.cudnn(JCudnn.cudnnSetLRNDescriptor(d, k.size(), k.alpha(), k.beta(), k.k()),
                     "cudnnSetLRNDescriptor", k);
-            destroyers.add(() -> JCudnn.cudnnDestroyLRNDescriptor(d));
             return d;
         });
     }
@@ -103,9 +104,9 @@ final class Descriptors implements AutoCloseable {
             };
             cudnnActivationDescriptor d = new cudnnActivationDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreateActivationDescriptor(d), "cudnnCreateActivationDescriptor", k);
+            destroyers.add(() -> JCudnn.cudnnDestroyActivationDescriptor(d));
             CudaCheck.cudnn(JCudnn.cudnnSetActivationDescriptor(d, mode, cudnnNanPropagation.CUDNN_PROPAGATE_NAN, 0.0),
                     "cudnnSetActivationDescriptor", k);
-            destroyers.add(() -> JCudnn.cudnnDestroyActivationDescriptor(d));
             return d;
         });
     }

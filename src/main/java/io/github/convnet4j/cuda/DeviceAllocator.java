@@ -11,7 +11,7 @@ import jcuda.runtime.cudaError;
  * A caching allocator for device memory: freed blocks go to a free list by rounded size and are
  * handed out again, so a training loop that frees and re-allocates the same shapes stops calling
  * cudaMalloc after its first steps. Counters make "no new device memory in steady state" testable.
- * Not thread-safe: it belongs to one backend.
+ * Synchronised: it belongs to one backend, but a tensor may be closed from any thread.
  */
 final class DeviceAllocator implements AutoCloseable {
     /** Sizes are rounded up to this many bytes (cudaMalloc aligns to 256 anyway). */
@@ -23,7 +23,7 @@ final class DeviceAllocator implements AutoCloseable {
     private long mallocCalls;
 
     /** A device block of at least {@code bytes}. */
-    Pointer allocate(long bytes) {
+    synchronized Pointer allocate(long bytes) {
         long size = round(bytes);
         ArrayDeque<Pointer> list = free.get(size);
         if (list != null && !list.isEmpty()) {
@@ -44,22 +44,22 @@ final class DeviceAllocator implements AutoCloseable {
         return p;
     }
 
-    void release(Pointer p, long bytes) {
+    synchronized void release(Pointer p, long bytes) {
         long size = round(bytes);
         bytesInUse -= size;
         bytesCached += size;
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(p);
     }
 
-    long bytesInUse() {
+    synchronized long bytesInUse() {
         return bytesInUse;
     }
 
-    long mallocCalls() {
+    synchronized long mallocCalls() {
         return mallocCalls;
     }
 
-    private void releaseCached() {
+    private synchronized void releaseCached() {
         for (ArrayDeque<Pointer> list : free.values()) {
             for (Pointer p : list) {
                 JCuda.cudaFree(p);
@@ -74,7 +74,7 @@ final class DeviceAllocator implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         releaseCached();
     }
 }

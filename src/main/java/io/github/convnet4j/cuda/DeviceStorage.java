@@ -30,6 +30,11 @@ final class DeviceStorage implements Storage {
     }
 
     @Override
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             allocator.release(pointer, (long) capacity * Float.BYTES);

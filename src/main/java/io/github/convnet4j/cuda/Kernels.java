@@ -13,7 +13,7 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * The kernels of cuda/kernels.cu, loaded from the PTX on the class path, and their launches on the
- * backend's stream. Arguments are device pointers, Integer, Float or Long.
+ * backend's stream. Arguments are device pointers, Integer, Float, Long or Double.
  */
 final class Kernels implements AutoCloseable {
     static final String PTX_RESOURCE = "/io/github/convnet4j/cuda/kernels.ptx";
@@ -54,9 +54,13 @@ final class Kernels implements AutoCloseable {
     }
 
     /** A grid-stride launch with enough blocks for {@code work} elements. */
-    void launch(String name, int work, Object... args) {
-        int blocks = Math.max(1, Math.min(MAX_BLOCKS, (work + BLOCK - 1) / BLOCK));
-        launchBlocks(name, blocks, args);
+    void launch(String name, long work, Object... args) {
+        launchBlocks(name, gridBlocks(work), args);
+    }
+
+    /** Blocks for a grid-stride loop over {@code work} elements, in long so that no size overflows. */
+    static int gridBlocks(long work) {
+        return (int) Math.max(1, Math.min(MAX_BLOCKS, (work + BLOCK - 1) / BLOCK));
     }
 
     /** A launch of exactly {@code blocks} blocks of {@value #BLOCK} threads (reductions). */
@@ -78,6 +82,8 @@ final class Kernels implements AutoCloseable {
             return Pointer.to(new float[]{f});
         } else if (arg instanceof Long l) {
             return Pointer.to(new long[]{l});
+        } else if (arg instanceof Double d) {
+            return Pointer.to(new double[]{d});
         }
         throw new IllegalArgumentException("unsupported kernel argument " + arg);
     }

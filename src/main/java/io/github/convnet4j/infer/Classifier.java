@@ -23,7 +23,9 @@ import java.util.concurrent.BlockingQueue;
  * A trained model for a JVM service: load it once, call {@link #predict} from any number of
  * threads. Each concurrent call borrows one of {@code replicas} copies of the network (each with
  * its own buffers, all sharing one backend), so calls never see each other's state, results equal
- * single-threaded ones, and a steady request load allocates no new tensors.
+ * single-threaded ones, and a steady request load allocates no new tensors. On a backend that is not
+ * thread-safe (CUDA: one stream, one cuDNN handle) each call holds the backend's lock, so calls take
+ * turns on the device instead of racing on its handles and caches.
  */
 public final class Classifier implements AutoCloseable {
     private final Backend backend;
@@ -33,6 +35,7 @@ public final class Classifier implements AutoCloseable {
     private final List<String> classes;
     private final Normalization normalization;
     private final Shape itemShape;
+    private boolean closed;
 
     private static final class Replica {
         final Network net;
@@ -53,20 +56,35 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    /** Every replica is built from one read of the file. */
+    /**
+     * Every replica is built from one read of the file. If building fails, the replicas made so far
+     * and an owned backend (its worker threads) are closed before the exception leaves.
+     */
     private Classifier(Backend backend, boolean ownsBackend, SafeTensors.Contents model, String source, int replicaCount)
             throws IOException {
         this.backend = backend;
         this.ownsBackend = ownsBackend;
-        this.replicas = new ArrayBlockingQueue<>(replicaCount);
-        ModelFile.Loaded first = ModelFile.load(backend, source, model);
-        var meta = first.metadata();
-        this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
-        this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
-        this.itemShape = first.network().itemShape();
-        add(first.network());
-        for (int i = 1; i < replicaCount; i++) {
-            add(ModelFile.load(backend, source, model).network());
+        try {
+            if (replicaCount < 1) {
+                throw new IllegalArgumentException("a classifier needs at least one replica, got " + replicaCount);
+            }
+            this.replicas = new ArrayBlockingQueue<>(replicaCount);
+            ModelFile.Loaded first = ModelFile.load(backend, source, model);
+            add(first.network());
+            var meta = first.metadata();
+            this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
+            this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
+            this.itemShape = first.network().itemShape();
+            for (int i = 1; i < replicaCount; i++) {
+                add(ModelFile.load(backend, source, model).network());
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
     }
 
@@ -76,16 +94,35 @@ public final class Classifier implements AutoCloseable {
         replicas.add(r);
     }
 
+    /** Runs one prediction on a replica, holding the backend's lock if it is not thread-safe. */
+    private float[] onBackend(Replica r, float[] input, int n) {
+        if (backend.threadSafe()) {
+            return infer(r, input, n);
+        }
+        synchronized (backend) {
+            return infer(r, input, n);
+        }
+    }
+
+    private float[] infer(Replica r, float[] input, int n) {
+        Shape shape = Shape.of(n, itemShape.dim(0), itemShape.dim(1), itemShape.dim(2));
+        Tensor x = r.input(backend, shape);
+        x.copyFrom(input);
+        return r.net.predict(x).toArray();
+    }
+
     /** Loads a model file onto a CPU backend with one replica per processor. */
     public static Classifier load(Path file) throws IOException {
         int n = Runtime.getRuntime().availableProcessors();
-        return new Classifier(new CpuBackend(), true, SafeTensors.read(file), file.toString(), n);
+        SafeTensors.Contents contents = SafeTensors.read(file); // before the backend exists: a bad file leaks no threads
+        return new Classifier(new CpuBackend(), true, contents, file.toString(), n);
     }
 
     /** Loads a model from a stream (the caller closes it). */
     public static Classifier load(InputStream in, String name) throws IOException {
         int n = Runtime.getRuntime().availableProcessors();
-        return new Classifier(new CpuBackend(), true, SafeTensors.read(name, in, -1), name, n);
+        SafeTensors.Contents contents = SafeTensors.read(name, in, -1);
+        return new Classifier(new CpuBackend(), true, contents, name, n);
     }
 
     /** Loads a model from a class-path resource, e.g. "/models/lenet.safetensors". */
@@ -156,10 +193,7 @@ public final class Classifier implements AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for a model replica", e);
         }
         try {
-            Shape shape = Shape.of(n, itemShape.dim(0), itemShape.dim(1), itemShape.dim(2));
-            Tensor x = r.input(backend, shape);
-            x.copyFrom(input);
-            return r.net.predict(x).toArray();
+            return onBackend(r, input, n);
         } finally {
             replicas.add(r);
         }
@@ -185,6 +219,10 @@ public final class Classifier implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (Replica r : all) {
             if (r.input != null) {
                 r.input.close();

@@ -9,7 +9,10 @@ public interface Storage extends AutoCloseable {
     /** Capacity in float elements. */
     int capacity();
 
-    /** Frees the memory. Idempotent; a no-op for heap storage. */
+    /** Whether {@link #close()} has been called: the backends refuse such memory (use after close). */
+    boolean isClosed();
+
+    /** Frees the memory. Idempotent; for heap storage it only marks the memory closed. */
     @Override
     void close();
 }

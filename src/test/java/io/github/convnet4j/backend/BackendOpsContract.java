@@ -353,7 +353,8 @@ public abstract class BackendOpsContract {
     }
 
     @ParameterizedTest(name = "batch norm shape {0}")
-    @ValueSource(strings = {"4,3,2,3", "6,5", "1,2,4,4"})
+    // "1,3" and "1,3,1,1" have one value per channel (N·H·W = 1: a last partial batch of one).
+    @ValueSource(strings = {"4,3,2,3", "6,5", "1,2,4,4", "1,3", "1,3,1,1"})
     void batchNormMatchesReference(String dims) {
         int[] d = java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray();
         Shape s = Shape.of(d);

@@ -29,6 +29,24 @@ class BackendsTest {
         }
     }
 
+    /** Without CUDA, auto says why in one WARN line and nothing else (no stack trace, no leaked half-start). */
+    @Test
+    void autoFallsBackWithOneWarningLine() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(cudaUsable(), "CUDA is usable here: nothing to fall back from");
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try (Backend b = Backends.open("auto")) {
+            assertEquals("cpu", b.name());
+        } finally {
+            System.setErr(err);
+        }
+        java.util.List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.size(), "one line: " + lines);
+        assertTrue(lines.get(0).contains("WARN") && lines.get(0).contains("CUDA unavailable (")
+                && lines.get(0).endsWith("using the CPU backend"), lines.get(0));
+    }
+
     @Test
     void cudaFailsWithTheReasonWhenUnusable() {
         if (cudaUsable()) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.convnet4j.backend.ForwardingBackend;
 import io.github.convnet4j.cpu.CpuBackend;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Dataset;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +100,66 @@ class ClassifierTest {
             } finally {
                 pool.shutdown();
             }
+        }
+    }
+
+    /** 16 threads, 10 predictions each, of items (t·7 + r·13) mod 64; true if each equals {@code expected}. */
+    private static boolean sixteenThreadsAgree(Classifier c, IntFunction<List<Prediction>> expected) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int offset = t;
+                results.add(pool.submit(() -> {
+                    boolean same = true;
+                    for (int r = 0; r < 10; r++) {
+                        int i = (offset * 7 + r * 13) % 64;
+                        same &= c.predict(test.item(i), 5).equals(expected.apply(i));
+                    }
+                    return same;
+                }));
+            }
+            boolean all = true;
+            for (Future<Boolean> f : results) {
+                all &= f.get();
+            }
+            return all;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void aBackendThatIsNotThreadSafeServesOneThreadAtATime() throws Exception {
+        try (ForwardingBackend b = new ForwardingBackend(false); Classifier c = Classifier.load(model, b, 16);
+             Classifier reference = Classifier.load(model)) {
+            assertTrue(sixteenThreadsAgree(c, i -> reference.predict(test.item(i), 5)), "same answers as one thread");
+            assertEquals(0, b.overlappingCalls(), "calls into a backend that is not thread-safe overlapped");
+        }
+    }
+
+    /** The planted error for the test above: without the lock (a backend claiming thread safety) calls do overlap. */
+    @Test
+    void theOverlapDetectorSeesUnserialisedCalls() throws Exception {
+        try (ForwardingBackend b = new ForwardingBackend(true); Classifier c = Classifier.load(model, b, 16);
+             Classifier reference = Classifier.load(model)) {
+            assertTrue(sixteenThreadsAgree(c, i -> reference.predict(test.item(i), 5)));
+            assertTrue(b.overlappingCalls() > 0, "16 unserialised threads never overlapped: the detector cannot fail");
+        }
+    }
+
+    @Test
+    void aFailedLoadClosesTheReplicasItMade() throws Exception {
+        int uploadsPerReplica;
+        try (ForwardingBackend b = new ForwardingBackend(true); Classifier c = Classifier.load(model, b, 1)) {
+            uploadsPerReplica = b.uploads();
+        }
+        assertTrue(uploadsPerReplica > 2, "a replica's weights are uploaded: " + uploadsPerReplica);
+        try (ForwardingBackend b = new ForwardingBackend(true)) {
+            b.failAfterUploads(uploadsPerReplica + uploadsPerReplica / 2); // half-way through the second replica
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Classifier.load(model, b, 3));
+            assertEquals("planted upload failure", e.getMessage());
+            assertEquals(0, b.openTensors(), "tensors of the replica made before the failure are closed");
         }
     }
 

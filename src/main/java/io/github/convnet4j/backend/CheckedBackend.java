@@ -1,0 +1,550 @@
+package io.github.convnet4j.backend;
+
+import static io.github.convnet4j.backend.OpChecks.requireArrayLength;
+import static io.github.convnet4j.backend.OpChecks.requireFraction;
+import static io.github.convnet4j.backend.OpChecks.requireSameSize;
+import static io.github.convnet4j.backend.OpChecks.requireShape;
+import static io.github.convnet4j.backend.OpChecks.requireSize;
+
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * The one validating layer every backend goes through: each op of {@link Backend} is final here,
+ * checks its arguments (every tensor belongs to this backend and is open, shapes agree with the
+ * op's contract, host arrays have the tensor's length, scalars are in range) and only then calls
+ * the backend's protected {@code do…} method, which trusts its inputs. {@link Backend} is sealed to
+ * this class, so a new backend cannot skip the checks; BackendArgumentsContract enumerates the SPI
+ * by reflection so that a new op cannot go without a bad-argument test either.
+ *
+ * <p>Why a base class rather than a decorator around each backend: a tensor remembers the backend
+ * that allocated it and {@code Tensor.toArray()}/{@code copyFrom()} call that backend directly, and
+ * code constructs {@code CpuBackend}/{@code CudaBackend} itself and uses their own methods (thread
+ * count, device statistics). A wrapper would be bypassed by the first and hide the second; a final
+ * method in the superclass is on every path and changes no caller.
+ */
+public abstract non-sealed class CheckedBackend implements Backend {
+
+    protected CheckedBackend() {
+    }
+
+    private void owned(String op, String arg, Tensor t) {
+        OpChecks.requireOwned(this, op, arg, t);
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public final Tensor allocate(Shape shape) {
+        Objects.requireNonNull(shape, "allocate: shape is null");
+        return doAllocate(shape);
+    }
+
+    @Override
+    public final void upload(float[] src, Tensor dst) {
+        owned("upload", "dst", dst);
+        requireArrayLength("upload", src, dst);
+        doUpload(src, dst);
+    }
+
+    @Override
+    public final void download(Tensor src, float[] dst) {
+        owned("download", "src", src);
+        requireArrayLength("download", dst, src);
+        doDownload(src, dst);
+    }
+
+    @Override
+    public final void copy(Tensor src, Tensor dst) {
+        owned("copy", "src", src);
+        owned("copy", "dst", dst);
+        requireSameSize("copy", src, dst);
+        doCopy(src, dst);
+    }
+
+    @Override
+    public final void fill(Tensor t, float value) {
+        owned("fill", "t", t);
+        doFill(t, value);
+    }
+
+    protected abstract Tensor doAllocate(Shape shape);
+
+    protected abstract void doUpload(float[] src, Tensor dst);
+
+    protected abstract void doDownload(Tensor src, float[] dst);
+
+    protected abstract void doCopy(Tensor src, Tensor dst);
+
+    protected abstract void doFill(Tensor t, float value);
+
+    // ---- linear algebra and element-wise ------------------------------------------------------
+
+    @Override
+    public final void gemm(Transpose transA, Transpose transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        owned("gemm", "a", a);
+        owned("gemm", "b", b);
+        owned("gemm", "c", c);
+        doGemm(OpChecks.gemmDims(transA, transB, a, b, c), alpha, a, b, beta, c);
+    }
+
+    @Override
+    public final void addRowVector(Tensor matrix, Tensor row) {
+        owned("addRowVector", "matrix", matrix);
+        owned("addRowVector", "row", row);
+        OpChecks.requireRowsOf("addRowVector", matrix, row);
+        doAddRowVector(matrix, row);
+    }
+
+    @Override
+    public final void sumRows(Tensor matrix, Tensor out) {
+        owned("sumRows", "matrix", matrix);
+        owned("sumRows", "out", out);
+        OpChecks.requireRowsOf("sumRows", matrix, out);
+        doSumRows(matrix, out);
+    }
+
+    @Override
+    public final void axpy(float alpha, Tensor x, Tensor y) {
+        owned("axpy", "x", x);
+        owned("axpy", "y", y);
+        requireSameSize("axpy", x, y);
+        doAxpy(alpha, x, y);
+    }
+
+    @Override
+    public final void scale(Tensor x, float alpha) {
+        owned("scale", "x", x);
+        doScale(x, alpha);
+    }
+
+    @Override
+    public final void multiply(Tensor a, Tensor b, Tensor out) {
+        owned("multiply", "a", a);
+        owned("multiply", "b", b);
+        owned("multiply", "out", out);
+        requireSameSize("multiply", a, b);
+        requireSameSize("multiply", a, out);
+        doMultiply(a, b, out);
+    }
+
+    @Override
+    public final double sumOfSquares(Tensor x) {
+        owned("sumOfSquares", "x", x);
+        return doSumOfSquares(x);
+    }
+
+    /** The dimensions are checked: op(A) is m×k, op(B) k×n, C m×n. */
+    protected abstract void doGemm(OpChecks.GemmDims d, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** matrix is (rows, row.size()). */
+    protected abstract void doAddRowVector(Tensor matrix, Tensor row);
+
+    /** matrix is (rows, out.size()). */
+    protected abstract void doSumRows(Tensor matrix, Tensor out);
+
+    protected abstract void doAxpy(float alpha, Tensor x, Tensor y);
+
+    protected abstract void doScale(Tensor x, float alpha);
+
+    protected abstract void doMultiply(Tensor a, Tensor b, Tensor out);
+
+    protected abstract double doSumOfSquares(Tensor x);
+
+    // ---- convolution --------------------------------------------------------------------------
+
+    @Override
+    public final void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
+        Objects.requireNonNull(g, "convForward: geometry is null");
+        owned("convForward", "x", x);
+        owned("convForward", "w", w);
+        owned("convForward", "y", y);
+        requireShape("conv forward input", x, g.inputShape());
+        requireShape("conv forward filters", w, g.filterShape());
+        requireShape("conv forward output", y, g.outputShape());
+        if (bias != null) {
+            owned("convForward", "bias", bias);
+            requireSize("conv forward bias", bias, g.k());
+        }
+        doConvForward(g, x, w, bias, y);
+    }
+
+    @Override
+    public final void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        Objects.requireNonNull(g, "convBackwardData: geometry is null");
+        owned("convBackwardData", "dy", dy);
+        owned("convBackwardData", "w", w);
+        owned("convBackwardData", "dx", dx);
+        requireShape("conv backward-data dy", dy, g.outputShape());
+        requireShape("conv backward-data filters", w, g.filterShape());
+        requireShape("conv backward-data dx", dx, g.inputShape());
+        doConvBackwardData(g, dy, w, dx);
+    }
+
+    @Override
+    public final void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        Objects.requireNonNull(g, "convBackwardFilter: geometry is null");
+        owned("convBackwardFilter", "x", x);
+        owned("convBackwardFilter", "dy", dy);
+        owned("convBackwardFilter", "dw", dw);
+        requireShape("conv backward-filter x", x, g.inputShape());
+        requireShape("conv backward-filter dy", dy, g.outputShape());
+        requireShape("conv backward-filter dw", dw, g.filterShape());
+        doConvBackwardFilter(g, x, dy, dw);
+    }
+
+    @Override
+    public final void convBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
+        Objects.requireNonNull(g, "convBackwardBias: geometry is null");
+        owned("convBackwardBias", "dy", dy);
+        owned("convBackwardBias", "db", db);
+        requireShape("conv backward-bias dy", dy, g.outputShape());
+        requireSize("conv backward-bias db", db, g.k());
+        doConvBackwardBias(g, dy, db);
+    }
+
+    /** Every tensor has the geometry's shape; bias, if not null, has K elements. */
+    protected abstract void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y);
+
+    protected abstract void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
+
+    protected abstract void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
+
+    protected abstract void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db);
+
+    // ---- pooling ------------------------------------------------------------------------------
+
+    @Override
+    public final void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        Objects.requireNonNull(mode, "poolForward: mode is null");
+        Objects.requireNonNull(g, "poolForward: geometry is null");
+        owned("poolForward", "x", x);
+        owned("poolForward", "y", y);
+        requireShape("pool forward input", x, g.inputShape());
+        requireShape("pool forward output", y, g.outputShape());
+        doPoolForward(mode, g, x, y);
+    }
+
+    @Override
+    public final void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        Objects.requireNonNull(mode, "poolBackward: mode is null");
+        Objects.requireNonNull(g, "poolBackward: geometry is null");
+        owned("poolBackward", "x", x);
+        owned("poolBackward", "y", y);
+        owned("poolBackward", "dy", dy);
+        owned("poolBackward", "dx", dx);
+        requireShape("pool backward x", x, g.inputShape());
+        requireShape("pool backward y", y, g.outputShape());
+        requireShape("pool backward dy", dy, g.outputShape());
+        requireShape("pool backward dx", dx, g.inputShape());
+        doPoolBackward(mode, g, x, y, dy, dx);
+    }
+
+    protected abstract void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
+
+    protected abstract void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    // ---- activations --------------------------------------------------------------------------
+
+    @Override
+    public final void activationForward(Activation f, float param, Tensor x, Tensor y) {
+        Objects.requireNonNull(f, "activationForward: function is null");
+        owned("activationForward", "x", x);
+        owned("activationForward", "y", y);
+        requireSameSize("activationForward", x, y);
+        doActivationForward(f, param, x, y);
+    }
+
+    @Override
+    public final void activationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        Objects.requireNonNull(f, "activationBackward: function is null");
+        owned("activationBackward", "x", x);
+        owned("activationBackward", "y", y);
+        owned("activationBackward", "dy", dy);
+        owned("activationBackward", "dx", dx);
+        requireSameSize("activationBackward", dy, dx);
+        requireSameSize("activationBackward", x, dx);
+        requireSameSize("activationBackward", y, dx);
+        doActivationBackward(f, param, x, y, dy, dx);
+    }
+
+    @Override
+    public final void preluForward(Tensor x, Tensor slope, Tensor y) {
+        owned("preluForward", "x", x);
+        owned("preluForward", "slope", slope);
+        owned("preluForward", "y", y);
+        OpChecks.preluChannels(x, slope);
+        requireSameSize("preluForward", x, y);
+        doPreluForward(x, slope, y);
+    }
+
+    @Override
+    public final void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        owned("preluBackward", "x", x);
+        owned("preluBackward", "slope", slope);
+        owned("preluBackward", "dy", dy);
+        owned("preluBackward", "dx", dx);
+        owned("preluBackward", "dslope", dslope);
+        OpChecks.preluChannels(x, slope);
+        requireSameSize("preluBackward", x, dy);
+        requireSameSize("preluBackward", x, dx);
+        requireSameSize("preluBackward dslope", slope, dslope);
+        doPreluBackward(x, slope, dy, dx, dslope);
+    }
+
+    protected abstract void doActivationForward(Activation f, float param, Tensor x, Tensor y);
+
+    protected abstract void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** slope has 1 element or dimension 1 of x; y has x's size. */
+    protected abstract void doPreluForward(Tensor x, Tensor slope, Tensor y);
+
+    protected abstract void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope);
+
+    // ---- losses -------------------------------------------------------------------------------
+
+    @Override
+    public final void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
+        owned("softmaxCrossEntropy", "logits", logits);
+        owned("softmaxCrossEntropy", "labels", labels);
+        owned("softmaxCrossEntropy", "probs", probs);
+        owned("softmaxCrossEntropy", "loss", loss);
+        OpChecks.requireLabels(logits, labels);
+        requireSameSize("softmaxCrossEntropy probs", logits, probs);
+        requireSize("softmaxCrossEntropy loss", loss, 1);
+        doSoftmaxCrossEntropy(logits, labels, probs, loss);
+    }
+
+    @Override
+    public final void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
+        owned("softmaxCrossEntropyBackward", "probs", probs);
+        owned("softmaxCrossEntropyBackward", "labels", labels);
+        owned("softmaxCrossEntropyBackward", "dx", dx);
+        OpChecks.requireLabels(probs, labels);
+        requireSameSize("softmaxCrossEntropyBackward", probs, dx);
+        doSoftmaxCrossEntropyBackward(probs, labels, dx);
+    }
+
+    @Override
+    public final void meanSquaredError(Tensor y, Tensor target, Tensor loss) {
+        owned("meanSquaredError", "y", y);
+        owned("meanSquaredError", "target", target);
+        owned("meanSquaredError", "loss", loss);
+        requireSameSize("mean squared error", y, target);
+        requireSize("mean squared error loss", loss, 1);
+        doMeanSquaredError(y, target, loss);
+    }
+
+    @Override
+    public final void meanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
+        owned("meanSquaredErrorBackward", "y", y);
+        owned("meanSquaredErrorBackward", "target", target);
+        owned("meanSquaredErrorBackward", "dx", dx);
+        requireSameSize("mean squared error", y, target);
+        requireSameSize("mean squared error backward", y, dx);
+        doMeanSquaredErrorBackward(y, target, dx);
+    }
+
+    @Override
+    public final int countCorrect(Tensor scores, Tensor labels) {
+        owned("countCorrect", "scores", scores);
+        owned("countCorrect", "labels", labels);
+        OpChecks.requireLabels(scores, labels);
+        return doCountCorrect(scores, labels);
+    }
+
+    /** labels has dimension 0 of logits elements, probs logits' size, loss one element. */
+    protected abstract void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss);
+
+    protected abstract void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx);
+
+    protected abstract void doMeanSquaredError(Tensor y, Tensor target, Tensor loss);
+
+    protected abstract void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx);
+
+    protected abstract int doCountCorrect(Tensor scores, Tensor labels);
+
+    // ---- normalisation and dropout ------------------------------------------------------------
+
+    @Override
+    public final void lrnForward(LrnParams p, Tensor x, Tensor y) {
+        Objects.requireNonNull(p, "lrnForward: parameters are null");
+        owned("lrnForward", "x", x);
+        owned("lrnForward", "y", y);
+        requireShape("lrn forward output", y, x.shape());
+        doLrnForward(p, x, y);
+    }
+
+    @Override
+    public final void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        Objects.requireNonNull(p, "lrnBackward: parameters are null");
+        owned("lrnBackward", "x", x);
+        owned("lrnBackward", "y", y);
+        owned("lrnBackward", "dy", dy);
+        owned("lrnBackward", "dx", dx);
+        requireShape("lrn backward y", y, x.shape());
+        requireShape("lrn backward dy", dy, x.shape());
+        requireShape("lrn backward dx", dx, x.shape());
+        doLrnBackward(p, x, y, dy, dx);
+    }
+
+    @Override
+    public final void dropoutMask(Tensor mask, float ratio, long seed) {
+        owned("dropoutMask", "mask", mask);
+        requireFraction("dropout ratio", ratio, false);
+        doDropoutMask(mask, ratio, seed);
+    }
+
+    @Override
+    public final void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+                                               Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
+                                               double momentum, double eps) {
+        final String op = "batchNormForwardTraining";
+        owned(op, "x", x);
+        owned(op, "y", y);
+        int c = OpChecks.batchNormChannels(op, x, eps);
+        requireShape(op + " y", y, x.shape());
+        channelVector(op, "gamma", gamma, c);
+        channelVector(op, "beta", beta, c);
+        channelVector(op, "runningMean", runningMean, c);
+        channelVector(op, "runningVar", runningVar, c);
+        channelVector(op, "savedMean", savedMean, c);
+        channelVector(op, "savedInvStd", savedInvStd, c);
+        requireFraction(op + " momentum", momentum, true);
+        doBatchNormForwardTraining(x, gamma, beta, y, runningMean, runningVar, savedMean, savedInvStd, momentum, eps);
+    }
+
+    @Override
+    public final void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
+                                                Tensor runningVar, double eps) {
+        final String op = "batchNormForwardInference";
+        owned(op, "x", x);
+        owned(op, "y", y);
+        int c = OpChecks.batchNormChannels(op, x, eps);
+        requireShape(op + " y", y, x.shape());
+        channelVector(op, "gamma", gamma, c);
+        channelVector(op, "beta", beta, c);
+        channelVector(op, "runningMean", runningMean, c);
+        channelVector(op, "runningVar", runningVar, c);
+        doBatchNormForwardInference(x, gamma, beta, y, runningMean, runningVar, eps);
+    }
+
+    @Override
+    public final void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                                        Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
+        final String op = "batchNormBackward";
+        owned(op, "x", x);
+        owned(op, "dy", dy);
+        owned(op, "dx", dx);
+        int c = OpChecks.batchNormChannels(op, x, eps);
+        requireShape(op + " dy", dy, x.shape());
+        requireShape(op + " dx", dx, x.shape());
+        channelVector(op, "gamma", gamma, c);
+        channelVector(op, "savedMean", savedMean, c);
+        channelVector(op, "savedInvStd", savedInvStd, c);
+        channelVector(op, "dgamma", dgamma, c);
+        channelVector(op, "dbeta", dbeta, c);
+        doBatchNormBackward(x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, eps);
+    }
+
+    private void channelVector(String op, String arg, Tensor t, int channels) {
+        owned(op, arg, t);
+        if (t.size() != channels) {
+            throw new IllegalArgumentException(op + ": " + arg + " must have one element per channel (" + channels
+                    + "), got " + t.shape());
+        }
+    }
+
+    /** y (and dy, dx) have x's shape. */
+    protected abstract void doLrnForward(LrnParams p, Tensor x, Tensor y);
+
+    protected abstract void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** 0 ≤ ratio &lt; 1. */
+    protected abstract void doDropoutMask(Tensor mask, float ratio, long seed);
+
+    /**
+     * x has rank 2 or 4; every per-channel tensor has dimension 1 of x elements; 0 ≤ momentum ≤ 1;
+     * eps ≥ {@link OpChecks#BATCH_NORM_MIN_EPSILON}.
+     */
+    protected abstract void doBatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+                                                       Tensor runningMean, Tensor runningVar, Tensor savedMean,
+                                                       Tensor savedInvStd, double momentum, double eps);
+
+    protected abstract void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+                                                        Tensor runningMean, Tensor runningVar, double eps);
+
+    protected abstract void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean,
+                                                Tensor savedInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, double eps);
+
+    // ---- optimizer updates --------------------------------------------------------------------
+
+    @Override
+    public final void sgdStep(Tensor w, Tensor g, float lr, float weightDecay) {
+        state("sgdStep", w, "g", g);
+        doSgdStep(w, g, lr, weightDecay);
+    }
+
+    @Override
+    public final void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
+        state("momentumStep", w, "g", g);
+        state("momentumStep", w, "v", v);
+        doMomentumStep(w, g, v, lr, momentum, weightDecay);
+    }
+
+    @Override
+    public final void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
+        state("nesterovStep", w, "g", g);
+        state("nesterovStep", w, "v", v);
+        doNesterovStep(w, g, v, lr, momentum, weightDecay);
+    }
+
+    @Override
+    public final void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float weightDecay, float eps) {
+        state("adaGradStep", w, "g", g);
+        state("adaGradStep", w, "h", h);
+        doAdaGradStep(w, g, h, lr, weightDecay, eps);
+    }
+
+    @Override
+    public final void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float weightDecay, float eps) {
+        state("rmsPropStep", w, "g", g);
+        state("rmsPropStep", w, "h", h);
+        doRmsPropStep(w, g, h, lr, decay, weightDecay, eps);
+    }
+
+    @Override
+    public final void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2,
+                               float weightDecay, float eps) {
+        state("adamStep", w, "g", g);
+        state("adamStep", w, "m", m);
+        state("adamStep", w, "v", v);
+        doAdamStep(w, g, m, v, lrT, beta1, beta2, weightDecay, eps);
+    }
+
+    /** The weights and one gradient or state tensor of an optimizer step: both ours, the same size. */
+    private void state(String op, Tensor w, String arg, Tensor t) {
+        owned(op, "w", w);
+        owned(op, arg, t);
+        if (t.size() != w.size()) {
+            throw new IllegalArgumentException(op + ": " + arg + " " + t.shape() + " must have the size of w "
+                    + w.shape());
+        }
+    }
+
+    /** Every state tensor has w's size. */
+    protected abstract void doSgdStep(Tensor w, Tensor g, float lr, float weightDecay);
+
+    protected abstract void doMomentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
+
+    protected abstract void doNesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
+
+    protected abstract void doAdaGradStep(Tensor w, Tensor g, Tensor h, float lr, float weightDecay, float eps);
+
+    protected abstract void doRmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float weightDecay,
+                                          float eps);
+
+    protected abstract void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2,
+                                       float weightDecay, float eps);
+}
