@@ -33,7 +33,12 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty() && indices.isEmpty()) {
             throw new IllegalArgumentException("give image files or --index entries to classify");
         }
+        OptionRanges.atLeast("--top", top, 1);
+        data.checkOptions();
         try (Classifier c = Classifier.load(model)) {
+            if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
+                OptionRanges.between("--top", top, 1, c.classes().size());
+            }
             for (Path p : images) {
                 BufferedImage img = ImageIO.read(p.toFile());
                 if (img == null) {
