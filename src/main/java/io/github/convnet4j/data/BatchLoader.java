@@ -43,15 +43,11 @@ public final class BatchLoader implements AutoCloseable {
         this.normalization = normalization;
         this.augmentation = augmentation;
         int per = data.itemShape().size();
-        // A batch never holds more items than the data set, so neither do the buffers.
+        // A batch never holds more items than the data set, so neither do the buffers; and as the data set's
+        // pixels fit in one array, capacity × per cannot overflow an int, whatever the batch size asked for.
         int capacity = Math.min(batchSize, Math.max(1, data.size()));
-        long floats = (long) capacity * per;
-        if (floats > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a batch of " + capacity + " items × " + per + " values per item of "
-                    + data.name() + " = " + floats + " floats does not fit in one array; use a smaller batch");
-        }
         for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = new Batch(new float[(int) floats], new float[capacity], capacity);
+            buffers[i] = new Batch(new float[capacity * per], new float[capacity], capacity);
         }
         // Started last, so that a constructor failing on the buffers leaves no thread behind.
         this.worker = Executors.newSingleThreadExecutor(r -> {
