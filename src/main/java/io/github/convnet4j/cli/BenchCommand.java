@@ -39,6 +39,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionRanges.atLeast("--epochs", epochs, 1);
+        OptionRanges.between("--batch", batch, 1, OptionRanges.MAX_BATCH);
+        if (threads != null) {
+            OptionRanges.between("--threads", threads, 1, OptionRanges.MAX_THREADS);
+        }
+        data.checkOptions();
         switch (what) {
             case "cpu" -> CpuBenchmark.main(threads == null ? new String[0] : new String[]{threads.toString()});
             case "gpu" -> GpuBenchmark.main(new String[0]);

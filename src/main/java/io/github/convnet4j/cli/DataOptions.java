@@ -20,7 +20,15 @@ final class DataOptions {
     @Option(names = "--limit", description = "use only the first N training images")
     Integer limit;
 
+    /** The ranges of these options; {@link #load} checks them too, but commands call it before other work. */
+    void checkOptions() {
+        if (limit != null) {
+            OptionRanges.atLeast("--limit", limit, 1);
+        }
+    }
+
     DataSources.Split load() throws IOException {
+        checkOptions();
         DataSources.Split s = DataSources.load(dataset, DataSources.Options.defaults().withDataDir(dir).withDownload(download));
         if (limit != null) {
             s = new DataSources.Split(s.train().head(limit), s.test(), s.source() + " (first " + limit + " training images)");

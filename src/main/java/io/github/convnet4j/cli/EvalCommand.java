@@ -23,6 +23,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        data.checkOptions();
         DataSources.Split split = data.load();
         try (Backend backend = device.open()) {
             ModelFile.Loaded loaded = ModelFile.load(backend, model);

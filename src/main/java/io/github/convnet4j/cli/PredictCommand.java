@@ -32,7 +32,12 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty() && indices.isEmpty()) {
             throw new IllegalArgumentException("give image files or --index entries to classify");
         }
+        OptionRanges.atLeast("--top", top, 1);
+        data.checkOptions();
         try (Classifier c = Classifier.load(model)) {
+            if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
+                OptionRanges.between("--top", top, 1, c.classes().size());
+            }
             for (Path p : images) {
                 // Header checked against the pixel limit before decoding; decoded subsampled to the model's size.
                 print(p.toString(), c.predict(ImageDecoder.toPixels(p, c.itemShape(), ImageDecoder.DEFAULT_MAX_PIXELS), top));

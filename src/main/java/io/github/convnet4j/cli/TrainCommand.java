@@ -4,6 +4,7 @@ import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.data.Augmentation;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.io.AtomicFiles;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.models.Models;
 import io.github.convnet4j.nn.Network;
@@ -71,8 +72,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkOptions();
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        }
+        if (checkpointDir != null) {
+            removeStaleTemporaries();
         }
         DataSources.Split split = data.load();
         System.out.printf("data: %s, %d training and %d test images of %s%n", split.source(), split.train().size(),
@@ -102,6 +107,28 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("model written to " + output);
         }
         return 0;
+    }
+
+    /** Every numeric option's range, before anything is loaded. */
+    private void checkOptions() {
+        OptionRanges.atLeast("--epochs", epochs, 1);
+        OptionRanges.between("--batch", batch, 1, OptionRanges.MAX_BATCH);
+        OptionRanges.positiveFinite("--lr", lr);
+        OptionRanges.nonNegativeFinite("--weight-decay", weightDecay);
+        OptionRanges.fraction("--validation", validation);
+        OptionRanges.atLeast("--patience", patience, 0);
+        OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
+        data.checkOptions();
+    }
+
+    /** Temporaries that a killed run's checkpoint writes left in --checkpoint-dir (and beside --output). */
+    private void removeStaleTemporaries() throws java.io.IOException {
+        int removed = AtomicFiles.removeStaleTemporaries(checkpointDir.resolve(Trainer.CHECKPOINT_FILE))
+                + AtomicFiles.removeStaleTemporaries(checkpointDir.resolve(Trainer.HISTORY_FILE))
+                + AtomicFiles.removeStaleTemporaries(output);
+        if (removed > 0) {
+            System.out.printf("removed %d temporary file(s) left by an interrupted run%n", removed);
+        }
     }
 
     private Augmentation augmentation(DataSources.Split split) {

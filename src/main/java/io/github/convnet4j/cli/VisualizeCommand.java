@@ -36,6 +36,9 @@ final class VisualizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionRanges.atLeast("--index", index, 0);
+        OptionRanges.between("--scale", scale, 0, OptionRanges.MAX_SCALE);
+        data.checkOptions();
         switch (what) {
             case "curves" -> Pictures.writePng(Pictures.curves(EpochRecord.fromCsv(
                     Files.readString(input, StandardCharsets.UTF_8))), output);
@@ -56,6 +59,10 @@ final class VisualizeCommand implements Callable<Integer> {
                 }
                 DataSources.Split split = data.load();
                 Shape item = net.itemShape();
+                if (index >= split.test().size()) {
+                    throw new IllegalArgumentException("--index " + index + " is outside the test set [0, "
+                            + split.test().size() + ")");
+                }
                 float[] pixels = split.test().item(index);
                 float[] x = new float[pixels.length];
                 String norm = loaded.metadata().get("normalization");

@@ -42,20 +42,24 @@ public final class BatchLoader implements AutoCloseable {
         this.seed = seed;
         this.normalization = normalization;
         this.augmentation = augmentation;
+        int per = data.itemShape().size();
+        // A batch never holds more items than the data set, so neither do the buffers; and as the data set's
+        // pixels fit in one array, capacity × per cannot overflow an int, whatever the batch size asked for.
+        int capacity = Math.min(batchSize, Math.max(1, data.size()));
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = new Batch(new float[capacity * per], new float[capacity], capacity);
+        }
+        // Started last, so that a constructor failing on the buffers leaves no thread behind.
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "convnet4j-batch-loader");
             t.setDaemon(true);
             return t;
         });
-        int per = data.itemShape().size();
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = new Batch(new float[batchSize * per], new float[batchSize], batchSize);
-        }
     }
 
     /** Batches per epoch; the last may be smaller. */
     public int batchesPerEpoch() {
-        return (data.size() + batchSize - 1) / batchSize;
+        return (int) (((long) data.size() + batchSize - 1) / batchSize);
     }
 
     /** Starts epoch {@code e} (0-based) and begins preparing its first batch. */

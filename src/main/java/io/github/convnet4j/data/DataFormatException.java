@@ -7,4 +7,8 @@ public final class DataFormatException extends IOException {
     public DataFormatException(String message) {
         super(message);
     }
+
+    public DataFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -102,8 +102,8 @@ public final class DataSources {
     }
 
     private static Dataset sample(String images, String labels) throws IOException {
-        return IdxReader.read("fashion-mnist sample", "sample " + images, () -> resource(images),
-                "sample " + labels, () -> resource(labels), FASHION_CLASSES);
+        return IdxReader.read("fashion-mnist sample", new IdxFile("sample " + images, () -> resource(images), true, -1),
+                new IdxFile("sample " + labels, () -> resource(labels), true, -1), FASHION_CLASSES);
     }
 
     private static InputStream resource(String name) throws IOException {
@@ -111,7 +111,7 @@ public final class DataSources {
         if (in == null) {
             throw new IOException("bundled sample " + SAMPLE_RESOURCE + name + " is missing from the class path");
         }
-        return new java.util.zip.GZIPInputStream(in);
+        return in;
     }
 
     private static Split mnist(Options o) throws IOException {

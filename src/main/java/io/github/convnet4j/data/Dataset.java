@@ -36,6 +36,10 @@ public record Dataset(String name, Shape itemShape, byte[] pixels, int[] labels,
 
     /** Items [from, to) as a new data set. */
     public Dataset slice(int from, int to) {
+        if (from < 0 || to < from || to > size()) {
+            throw new IllegalArgumentException(name + ": items [" + from + ", " + to + ") are not within [0, " + size()
+                    + ")");
+        }
         int per = itemShape.size();
         return new Dataset(name, itemShape, Arrays.copyOfRange(pixels, from * per, to * per),
                 Arrays.copyOfRange(labels, from, to), classNames);
@@ -43,6 +47,9 @@ public record Dataset(String name, Shape itemShape, byte[] pixels, int[] labels,
 
     /** The first {@code n} items (or all, if fewer). */
     public Dataset head(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException(name + ": cannot take the first " + n + " items; need at least 1");
+        }
         return slice(0, Math.min(n, size()));
     }
 

@@ -1,7 +1,9 @@
 package io.github.convnet4j.data;
 
 import java.io.IOException;
+import io.github.convnet4j.io.AtomicFiles;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +17,7 @@ import java.util.HexFormat;
 
 /**
  * Fetches a data file over HTTP(S) into a cache folder, verifying its SHA-256 before it is moved
- * into place: a wrong or truncated download never becomes a cached file.
+ * into place (by {@link AtomicFiles}): a wrong, truncated or killed download never becomes a cached file.
  */
 public final class Downloader {
     /** Fashion-MNIST files are 26 MB at most; anything much larger is not the file we want. */
@@ -30,59 +32,64 @@ public final class Downloader {
         if (Files.isRegularFile(target) && sha256(target).equals(sha256)) {
             return target;
         }
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + name + ".", ".part");
+        URI uri = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
+        HttpResponse<InputStream> response;
         try {
-            URI uri = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
-            HttpResponse<InputStream> response;
-            try {
-                response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while downloading " + uri, e);
+            response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while downloading " + uri, e);
+        }
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException("downloading " + uri + ": HTTP " + response.statusCode());
             }
-            try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) {
-                    throw new IOException("downloading " + uri + ": HTTP " + response.statusCode());
-                }
-                long copied = 0;
-                try (var out = Files.newOutputStream(tmp)) {
-                    byte[] buf = new byte[1 << 16];
-                    int r;
-                    while ((r = in.read(buf)) >= 0) {
-                        copied += r;
-                        if (copied > MAX_BYTES) {
-                            throw new IOException("downloading " + uri + ": larger than " + MAX_BYTES + " bytes");
-                        }
-                        out.write(buf, 0, r);
-                    }
-                }
+            // Through AtomicFiles: a failed, wrong or killed download never becomes the cached file, and the
+            // temporary a killed one leaves is removed by the next download of that file.
+            AtomicFiles.write(target, out -> copyVerified(uri, in, out, sha256));
+        }
+        return target;
+    }
+
+    /** Copies the body, failing (so nothing is kept) if it is too large or its SHA-256 is not the expected one. */
+    private static void copyVerified(URI uri, InputStream in, OutputStream out, String sha256) throws IOException {
+        MessageDigest md = sha256Digest();
+        long copied = 0;
+        byte[] buf = new byte[1 << 16];
+        int r;
+        while ((r = in.read(buf)) >= 0) {
+            copied += r;
+            if (copied > MAX_BYTES) {
+                throw new IOException("downloading " + uri + ": larger than " + MAX_BYTES + " bytes");
             }
-            String actual = sha256(tmp);
-            if (!actual.equals(sha256)) {
-                throw new IOException("downloading " + uri + ": SHA-256 " + actual + " does not match the expected "
-                        + sha256 + "; the file was not kept");
-            }
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        } finally {
-            Files.deleteIfExists(tmp);
+            md.update(buf, 0, r);
+            out.write(buf, 0, r);
+        }
+        String actual = HexFormat.of().formatHex(md.digest());
+        if (!actual.equals(sha256)) {
+            throw new IOException("downloading " + uri + ": SHA-256 " + actual + " does not match the expected "
+                    + sha256 + "; the file was not kept");
+        }
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = sha256Digest();
             byte[] buf = new byte[1 << 16];
             int r;
             while ((r = in.read(buf)) >= 0) {
                 md.update(buf, 0, r);
             }
             return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

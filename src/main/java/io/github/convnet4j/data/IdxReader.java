@@ -1,64 +1,50 @@
 package io.github.convnet4j.data;
 
 import io.github.convnet4j.tensor.Shape;
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads MNIST-style IDX files (MNIST, Fashion-MNIST), gzipped or raw: magic 0x00000801 for labels
- * and 0x00000803 for images, big-endian counts, then unsigned bytes. Headers are validated: the
- * magic, positive sizes, the count the data must hold, and that image and label files agree; a
- * truncated or padded file is an error naming the file.
+ * and 0x00000803 for images, big-endian counts, then unsigned bytes. Headers are validated before
+ * the body is read: the magic, positive sizes, that image and label files agree, and that the bytes
+ * promised are within {@link DataLimits#IDX_MAX_BYTES}, what the JVM can hold, and what the file can
+ * hold (its exact length when raw; deflate's best ratio times its length when gzipped). Exactly the
+ * promised bytes are then read (inflated) and the file must end there: a truncated file, trailing
+ * data and every gzip fault are one error naming the file.
  */
 public final class IdxReader {
     private static final int LABEL_MAGIC = 0x00000801;
     private static final int IMAGE_MAGIC = 0x00000803;
+    private static final int LABEL_HEADER_BYTES = 8;
+    private static final int IMAGE_HEADER_BYTES = 16;
     /** No MNIST-like set has more; a header claiming more is corrupt, not big. */
     private static final int MAX_ITEMS = 10_000_000;
 
     private IdxReader() {
     }
 
-    /** Opens one of the two files (a path, a class-path resource...). */
-    @FunctionalInterface
-    interface Source {
-        InputStream open() throws IOException;
-    }
-
     public static Dataset read(String name, Path images, Path labels, List<String> classNames) throws IOException {
-        return read(name, images.toString(), () -> open(images), labels.toString(), () -> open(labels), classNames);
+        return read(name, IdxFile.of(images), IdxFile.of(labels), classNames);
     }
 
-    /** Reads a label file and its image file, each named in errors by the given description. */
-    static Dataset read(String name, String imagesName, Source images, String labelsName, Source labels,
-                        List<String> classNames) throws IOException {
+    /** Reads a label file and its image file. */
+    static Dataset read(String name, IdxFile images, IdxFile labels, List<String> classNames) throws IOException {
         int[] labelValues;
         try (InputStream in = labels.open()) {
-            labelValues = readLabels(labelsName, in, classNames.size());
+            labelValues = readLabels(labels, in, classNames.size());
         }
         try (InputStream in = images.open()) {
-            return readImages(name, imagesName, in, labelValues, classNames);
+            return readImages(name, images, in, labelValues, classNames);
         }
     }
 
-    /** Opens a file, unzipping it when it starts with the gzip magic. */
-    static InputStream open(Path file) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        raw.mark(2);
-        int b1 = raw.read();
-        int b2 = raw.read();
-        raw.reset();
-        return b1 == 0x1f && b2 == 0x8b ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
-    }
-
-    static int[] readLabels(String file, InputStream in, int classes) throws IOException {
+    static int[] readLabels(IdxFile f, InputStream in, int classes) throws IOException {
+        String file = f.name();
         DataInputStream data = new DataInputStream(in);
         int magic = header(file, data, "magic");
         if (magic != LABEL_MAGIC) {
@@ -66,6 +52,7 @@ public final class IdxReader {
                     + ", expected 0x00000801)");
         }
         int count = count(file, header(file, data, "item count"));
+        requireRoom(f, LABEL_HEADER_BYTES, count, count + " labels");
         byte[] bytes = readExactly(file, data, count, "labels");
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
@@ -79,8 +66,9 @@ public final class IdxReader {
         return labels;
     }
 
-    static Dataset readImages(String name, String file, InputStream in, int[] labels, List<String> classNames)
+    static Dataset readImages(String name, IdxFile f, InputStream in, int[] labels, List<String> classNames)
             throws IOException {
+        String file = f.name();
         DataInputStream data = new DataInputStream(in);
         int magic = header(file, data, "magic");
         if (magic != IMAGE_MAGIC) {
@@ -97,12 +85,39 @@ public final class IdxReader {
             throw new DataFormatException(file + ": " + count + " images but the label file has " + labels.length);
         }
         long total = (long) count * rows * cols;
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new DataFormatException(file + ": " + total + " pixels do not fit in memory as one array");
-        }
+        requireRoom(f, IMAGE_HEADER_BYTES, total, count + " images of " + rows + "x" + cols);
         byte[] pixels = readExactly(file, data, (int) total, "pixels");
         requireEnd(file, data);
         return new Dataset(name, Shape.of(1, rows, cols), pixels, labels, classNames);
+    }
+
+    /**
+     * Checks the body a header promises before any of it is read: within the limit, within the heap,
+     * and within what the file can hold — exactly its remaining length when raw.
+     */
+    private static void requireRoom(IdxFile f, long headerBytes, long body, String what) throws DataFormatException {
+        String file = f.name();
+        if (body > DataLimits.IDX_MAX_BYTES) {
+            throw new DataFormatException(file + ": the header declares " + what + " = " + body
+                    + " bytes, more than the limit of " + DataLimits.IDX_MAX_BYTES + " for an IDX file (a corrupt header?)");
+        }
+        long stored = f.storedBytes();
+        if (stored >= 0 && !f.gzip()) {
+            long held = stored - headerBytes;
+            if (held < body) {
+                throw new DataFormatException(file + ": truncated: the header promises " + body + " bytes of " + what
+                        + ", the file holds " + held);
+            }
+            if (held > body) {
+                throw new DataFormatException(file + ": trailing data: the file continues " + (held - body)
+                        + " bytes past what the header describes (" + what + ")");
+            }
+        }
+        if (stored >= 0 && f.gzip() && headerBytes + body > DataLimits.DEFLATE_MAX_RATIO * stored) {
+            throw new DataFormatException(file + ": truncated: the header promises " + body + " bytes of " + what
+                    + ", more than a gzip file of " + stored + " bytes can inflate to");
+        }
+        DataLimits.requireHeap(file, what, body);
     }
 
     private static int header(String file, DataInputStream in, String what) throws IOException {
@@ -140,7 +155,7 @@ public final class IdxReader {
 
     private static void requireEnd(String file, DataInputStream in) throws IOException {
         if (in.read() >= 0) {
-            throw new DataFormatException(file + ": data continues past what the header describes");
+            throw new DataFormatException(file + ": trailing data: the file continues past what the header describes");
         }
     }
 }

@@ -23,6 +23,9 @@ public record Normalization(float[] mean, float[] std) {
 
     /** Mean and standard deviation of each channel over a whole data set. */
     public static Normalization of(Dataset data) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException(data.name() + ": no images to compute the normalisation from");
+        }
         int channels = data.itemShape().dim(0);
         int plane = data.itemShape().size() / channels;
         double[] sum = new double[channels];

@@ -79,7 +79,15 @@ class IdxReaderTest {
         Path img = write("liar.idx", images(0x803, 9_000_000, 28, 28, 100), false);
         Path lab = write("lab", labels(9_000_000, 1, 2, 3), false);
         DataFormatException e = assertThrows(DataFormatException.class, () -> IdxReader.read("t", img, lab, TEN));
-        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(e.getMessage().contains("lab: truncated: the header promises 9000000 bytes"), e.getMessage());
+        Path allLabels = write("all-labels.gz", labels(9_000_000, new int[9_000_000]), true);
+        e = assertThrows(DataFormatException.class, () -> IdxReader.read("t", img, allLabels, TEN));
+        assertTrue(e.getMessage().contains("liar.idx: the header declares 9000000 images of 28x28")
+                && e.getMessage().contains("more than the limit"), e.getMessage());
+        Path shortLab = write("short-lab", labels(3, 1, 2, 3), false);
+        Path liar = write("liar2.idx", images(0x803, 3, 28, 28, 100), false);
+        e = assertThrows(DataFormatException.class, () -> IdxReader.read("t", liar, shortLab, TEN));
+        assertTrue(e.getMessage().contains("truncated: the header promises 2352 bytes"), e.getMessage());
     }
 
     @Test

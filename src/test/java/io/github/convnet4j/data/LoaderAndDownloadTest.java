@@ -51,6 +51,29 @@ class LoaderAndDownloadTest {
         }
     }
 
+    /** A batch size larger than the data set (here 3,000,000, whose buffers once overflowed an int) is one batch of all. */
+    @Test
+    void aBatchLargerThanTheDataSetIsOneBatchOfAll() throws IOException {
+        Dataset d = DataSources.bundledSample().test();
+        try (BatchLoader l = new BatchLoader(d, 3_000_000, false, 1, Normalization.of(d), Augmentation.NONE)) {
+            assertEquals(1, l.batchesPerEpoch());
+            l.startEpoch(0);
+            BatchLoader.Batch b = l.next();
+            assertEquals(500, b.size());
+            assertEquals(500 * 784, b.images().length);
+            assertEquals(null, l.next());
+        }
+        try (BatchLoader l = new BatchLoader(d, Integer.MAX_VALUE, false, 1, Normalization.of(d), Augmentation.NONE)) {
+            assertEquals(1, l.batchesPerEpoch(), "no overflow in the batch count");
+        }
+        assertThrows(IllegalArgumentException.class, () -> d.head(0));
+        assertThrows(IllegalArgumentException.class, () -> d.head(-5));
+        assertThrows(IllegalArgumentException.class, () -> d.slice(10, 5));
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> Normalization.of(d.slice(0, 0)));
+        assertTrue(empty.getMessage().contains("no images"), empty.getMessage());
+    }
+
     @Test
     void normalisationGivesZeroMeanUnitVariance() throws IOException {
         Dataset d = DataSources.bundledSample().train();
@@ -122,8 +145,11 @@ class LoaderAndDownloadTest {
             Files.write(fake, body);
             String sha = Downloader.sha256(fake);
             Downloader d = new Downloader();
+            Path killed = Files.createDirectories(dir.resolve("cache")).resolve(".good.gz.8675309.tmp");
+            Files.write(killed, new byte[3]); // what a download killed with -9 leaves
             Path got = d.fetch(base, "good.gz", sha, dir.resolve("cache"));
             assertArrayEquals(body, Files.readAllBytes(got));
+            assertFalse(Files.exists(killed), "the next download of the file removes it");
             IOException wrong = assertThrows(IOException.class,
                     () -> d.fetch(base, "good.gz", "00".repeat(32), dir.resolve("cache2")));
             assertTrue(wrong.getMessage().contains("does not match"), wrong.getMessage());
