@@ -18,6 +18,7 @@ RUN mvn -B -q dependency:go-offline
 COPY cuda ./cuda
 COPY src ./src
 COPY examples ./examples
+# target/convnet4j.jar: the runnable CLI with every dependency (JCuda's natives included) inside.
 RUN mvn -B -q -DskipTests package
 
 # ---- runtime: CUDA 12.6 runtime, cuBLAS 12 and cuDNN 9, Java 17 ----------------------------------
@@ -28,9 +29,8 @@ RUN apt-get update \
  && useradd --create-home --uid 1000 convnet4j \
  && mkdir -p /data /runs && chown convnet4j /data /runs
 COPY --from=build /src/target/convnet4j.jar /opt/convnet4j/convnet4j.jar
-COPY --from=build /src/target/lib /opt/convnet4j/lib
 USER convnet4j
 WORKDIR /runs
 VOLUME ["/data", "/runs"]
-ENTRYPOINT ["java", "-cp", "/opt/convnet4j/convnet4j.jar:/opt/convnet4j/lib/*", "io.github.convnet4j.cli.Main"]
+ENTRYPOINT ["java", "-jar", "/opt/convnet4j/convnet4j.jar"]
 CMD ["train", "--model", "lenet", "--epochs", "15", "--schedule", "cosine", "--device", "auto", "--checkpoint-dir", "/runs", "--output", "/runs/model.safetensors", "--no-progress"]

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * No Docker engine runs here, so the Dockerfile is checked against the build instead: the CUDA major
  * version of the base images matches JCuda's in pom.xml, both stages use the same CUDA release,
  * the runtime image has cuDNN and is a runtime (not devel) image, every copied path exists, and the
- * entry point names a real main class.
+ * entry point runs the self-contained jar the build writes, whose main class is real.
  */
 class DockerfileTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir"));
@@ -59,11 +59,15 @@ class DockerfileTest {
         while (fromBuild.find()) {
             built.add(fromBuild.group(1));
         }
-        assertTrue(built.contains("convnet4j.jar") && built.contains("lib"), built.toString());
-        assertTrue(read("pom.xml").contains("<finalName>convnet4j</finalName>"), "the build writes target/convnet4j.jar");
-        Matcher entry = Pattern.compile("ENTRYPOINT \\[.*\"(io\\.github\\.convnet4j\\.[\\w.]+)\"\\]").matcher(docker);
-        assertTrue(entry.find(), "ENTRYPOINT names a main class");
-        Class<?> main = Class.forName(entry.group(1));
+        assertEquals(List.of("convnet4j.jar"), built, "only the runnable jar is copied: it needs nothing beside it");
+        String pom = read("pom.xml");
+        assertTrue(pom.contains("<outputFile>${project.build.directory}/convnet4j.jar</outputFile>"),
+                "the shade plugin writes target/convnet4j.jar");
+        assertTrue(docker.contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/convnet4j/convnet4j.jar\"]"),
+                "ENTRYPOINT runs the copied jar");
+        Matcher mainClass = Pattern.compile("<mainClass>([\\w.]+)</mainClass>").matcher(pom);
+        assertTrue(mainClass.find(), "the runnable jar's manifest names a main class");
+        Class<?> main = Class.forName(mainClass.group(1));
         assertEquals(void.class, main.getMethod("main", String[].class).getReturnType());
         assertTrue(docker.contains("CMD [\"train\""), "runs training by default");
         assertTrue(docker.contains("USER convnet4j"), "runs as non-root");

@@ -114,7 +114,7 @@ public final class SafeTensors {
     }
 
     /**
-     * Reads from a stream whose total length may be unknown ({@code length} < 0): the stream is then
+     * Reads from a stream whose total length may be unknown ({@code length < 0}): the stream is then
      * read in bounded chunks and the data checked against the header as it arrives.
      */
     public static Contents read(String source, InputStream in, long length) throws IOException {

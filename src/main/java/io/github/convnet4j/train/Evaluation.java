@@ -75,7 +75,10 @@ public record Evaluation(int[][] confusion, List<String> classes) {
         return actual == 0 ? 0 : confusion[c][c] / (double) actual;
     }
 
-    /** Accuracy, a per-class precision/recall table and the confusion matrix, as text. */
+    /**
+     * Accuracy, a per-class precision/recall table and the confusion matrix, as text. The matrix's rows
+     * are headed by class number and name, its columns by class number (full names would not fit).
+     */
     public String report() {
         StringBuilder sb = new StringBuilder(String.format("accuracy: %.4f (%d items)%n", accuracy(), total()));
         sb.append(String.format("%-14s %9s %9s%n", "class", "precision", "recall"));
@@ -83,9 +86,30 @@ public record Evaluation(int[][] confusion, List<String> classes) {
             sb.append(String.format("%-14s %9.4f %9.4f%n", classes.get(c), precision(c), recall(c)));
         }
         sb.append("confusion matrix (rows: true class, columns: predicted):\n");
-        for (int[] row : confusion) {
-            for (int v : row) {
-                sb.append(String.format("%6d", v));
+        return sb.append(confusionTable()).toString();
+    }
+
+    private String confusionTable() {
+        StringBuilder sb = new StringBuilder();
+        int nameWidth = "true \\ predicted".length();
+        int widest = 1;
+        for (int c = 0; c < confusion.length; c++) {
+            nameWidth = Math.max(nameWidth, String.format("%d %s", c, classes.get(c)).length());
+            for (int v : confusion[c]) {
+                widest = Math.max(widest, Integer.toString(v).length());
+            }
+        }
+        String cell = "%" + (Math.max(widest, Integer.toString(confusion.length - 1).length()) + 2) + "s";
+        String head = "%-" + nameWidth + "s";
+        sb.append(String.format(head, "true \\ predicted"));
+        for (int c = 0; c < confusion.length; c++) {
+            sb.append(String.format(cell, c));
+        }
+        sb.append('\n');
+        for (int r = 0; r < confusion.length; r++) {
+            sb.append(String.format(head, r + " " + classes.get(r)));
+            for (int v : confusion[r]) {
+                sb.append(String.format(cell, v));
             }
             sb.append('\n');
         }

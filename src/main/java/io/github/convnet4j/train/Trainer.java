@@ -20,9 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The training loop, in Java on any backend: per epoch it sets the learning rate, runs the
@@ -97,13 +94,11 @@ public final class Trainer {
                 loader.startEpoch(epoch);
                 int batches = loader.batchesPerEpoch();
                 long correct = 0;
-                try (ProgressBar bar = progressBar(epoch + 1, batches)) {
+                try (EpochProgress bar = EpochProgress.open(config.progressBar(), "epoch " + (epoch + 1), batches)) {
                     BatchLoader.Batch batch;
                     while ((batch = loader.next()) != null) {
                         correct += step(b, batch, train, x, t, lossSum, batches);
-                        if (bar != null) {
-                            bar.step();
-                        }
+                        bar.step();
                     }
                 }
                 double loss = lossSum.toArray()[0];
@@ -164,14 +159,6 @@ public final class Trainer {
         b.axpy(1f / batches, loss, lossSum);
         opt.step(net.parameters());
         return correct;
-    }
-
-    private ProgressBar progressBar(int epoch, int batches) {
-        if (!config.progressBar()) {
-            return null;
-        }
-        return new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build();
     }
 
     private void writeCheckpoint(Checkpoint.Progress progress) {

@@ -1,2 +1,2 @@
-/** Pictures: first-layer filters, feature maps and training curves as PNG. */
+/** Pictures: first-layer filters, feature maps, training curves (XChart, optional) and the confusion heat map, as PNG. */
 package io.github.convnet4j.viz;
