@@ -34,7 +34,10 @@ public record LrnParams(int size, double alpha, double beta, double k) {
         return (size - 1) / 2;
     }
 
-    /** Whether cuDNN's window (c − ⌊(n−1)/2⌋ … c + ⌊n/2⌋, from cudnnSetLRNDescriptor) is this one: odd n only. */
+    /**
+     * Whether cuDNN's window (c − ⌊(n−1)/2⌋ … c + ⌊n/2⌋, documented with cudnnSetLRNDescriptor) is this
+     * one: for odd n only.
+     */
     public boolean cudnnAgrees() {
         return size % 2 == 1;
     }

@@ -8,7 +8,8 @@ import io.github.convnet4j.tensor.Tensor;
 /**
  * Local response normalisation across channels (AlexNet), in PyTorch's convention
  * ({@code torch.nn.LocalResponseNorm(size=n, alpha, beta, k)}):
- * b_c = a_c / (k + (α/n)·Σ_{j = c−⌊n/2⌋}^{c+⌊(n−1)/2⌋} a_j²)^β, channels outside 0..C−1 counting as zero.
+ * b_c = a_c / (k + (α/n)·Σ_{j = c−⌊n/2⌋}^{c+⌊(n−1)/2⌋} a_j²)^β,
+ * channels outside 0..C−1 counting as zero.
  * For odd n this is also cuDNN's and Caffe's window; for even n theirs is shifted one channel up,
  * so the CUDA backend (cuDNN) refuses even n rather than disagree with the CPU backend. See
  * {@link LrnParams}.

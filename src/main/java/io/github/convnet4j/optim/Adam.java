@@ -90,7 +90,8 @@ public final class Adam extends Optimizer {
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = Math.sqrt(1 - Math.pow(beta2, t));
         float lrT = (float) (learningRate() * c2 / c1);
-        // lr·m̂/(√v̂ + ε) = lr_t·m/(√v + ε·√(1 − β2^t)): PyTorch's form is the backend's step with a per-step ε.
+        // lr·m̂/(√v̂ + ε) = lr_t·m/(√v + ε·√(1 − β2^t)): PyTorch's form is the backend's step (and CUDA
+        // kernel) unchanged, with a per-step ε.
         float epsT = form == Form.PYTORCH ? (float) (epsilon * c2) : epsilon;
         b.adamStep(p.value(), p.gradient(), state[0], state[1], lrT, beta1, beta2, wd, epsT);
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * principal component has standard deviation σ, however the image was normalised.
  */
 class ColorJitterTest {
-    /** ImageNet's RGB eigenvalues and eigenvectors (columns) for pixels in [0, 1], as Krizhevsky et al. / fb.resnet.torch. */
+    /** ImageNet's RGB eigenvalues and eigenvectors (columns) for pixels in [0, 1] (Krizhevsky et al., fb.resnet.torch). */
     private static final double[] LAMBDA = {0.2175, 0.0188, 0.0045};
     private static final double[][] P = {
             {-0.5675, 0.7192, 0.4009},

@@ -295,7 +295,7 @@ public final class Reference {
         return dx;
     }
 
-    /** {@link #lrn} of x with element j moved by delta, in double throughout; padded channels p − ⌊size/2⌋ outside 0..C−1 are zero. */
+    /** {@link #lrn} of x with element j moved by delta, in double; padded positions outside 0..C−1 are zero. */
     private static double[] lrnOfDoubles(float[] x, int j, double delta, int N, int C, int plane, int size,
                                          double alpha, double beta, double k) {
         int front = size / 2;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convnet4j.cpu.CpuBackend;
 import io.github.convnet4j.data.Augmentation;
+import io.github.convnet4j.data.BatchLoader;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Dataset;
 import io.github.convnet4j.data.Normalization;
@@ -150,11 +151,11 @@ class TrainerTest {
                     0, 0, null, 1, false);
             double epochLoss = new Trainer(n, opt, cfg, Map.of(), s -> { }).fit(train, null, norm, null).get(0).loss();
             double exact;
-            try (io.github.convnet4j.data.BatchLoader all = new io.github.convnet4j.data.BatchLoader(train, 130, false, 0,
-                    norm, Augmentation.NONE)) {
+            try (BatchLoader all = new BatchLoader(train, 130, false, 0, norm, Augmentation.NONE)) {
                 all.startEpoch(0);
-                io.github.convnet4j.data.BatchLoader.Batch b = all.next();
-                try (var x = cpu.tensor(b.images(), Shape.of(130, 1, 28, 28)); var t = cpu.tensor(b.labels(), Shape.of(130))) {
+                BatchLoader.Batch b = all.next();
+                try (var x = cpu.tensor(b.images(), Shape.of(130, 1, 28, 28));
+                     var t = cpu.tensor(b.labels(), Shape.of(130))) {
                     exact = n.loss(x, t);
                 }
             }
