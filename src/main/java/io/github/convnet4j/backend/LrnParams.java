@@ -1,9 +1,14 @@
 package io.github.convnet4j.backend;
 
 /**
- * Local response normalisation across channels, in the convention cuDNN, Caffe and PyTorch share:
- * b_c = a_c / (k + (alpha/n)·Σ a_j²)^beta, the sum over channels j from c − ⌊(n−1)/2⌋ to
- * c + ⌈(n−1)/2⌉ that exist.
+ * Local response normalisation across channels in PyTorch's convention
+ * ({@code torch.nn.LocalResponseNorm}): b_c = a_c / (k + (alpha/n)·Σ a_j²)^beta, the sum over the
+ * channels j from c − ⌊n/2⌋ to c + ⌊(n−1)/2⌋ that exist (PyTorch pads the squares with ⌊n/2⌋ zeros
+ * before and ⌊(n−1)/2⌋ after and averages n of them). For odd n that is the centred window that
+ * cuDNN and Caffe use too; for even n cuDNN and Caffe put the extra channel above c
+ * (c − ⌊(n−1)/2⌋ … c + ⌊n/2⌋) and PyTorch below it. We follow PyTorch so that weights moved between
+ * PyTorch and this engine give the same outputs; the CUDA backend therefore refuses even n (see
+ * {@link #cudnnAgrees()}).
  */
 public record LrnParams(int size, double alpha, double beta, double k) {
     /** AlexNet's values. */
@@ -19,13 +24,21 @@ public record LrnParams(int size, double alpha, double beta, double k) {
         }
     }
 
-    /** Channels below c that are in c's window. */
+    /** Channels below c that are in c's window: ⌊n/2⌋. */
     public int before() {
+        return size / 2;
+    }
+
+    /** Channels above c that are in c's window: ⌊(n−1)/2⌋. */
+    public int after() {
         return (size - 1) / 2;
     }
 
-    /** Channels above c that are in c's window. */
-    public int after() {
-        return size / 2;
+    /**
+     * Whether cuDNN's window (c − ⌊(n−1)/2⌋ … c + ⌊n/2⌋, documented with cudnnSetLRNDescriptor) is this
+     * one: for odd n only.
+     */
+    public boolean cudnnAgrees() {
+        return size % 2 == 1;
     }
 }

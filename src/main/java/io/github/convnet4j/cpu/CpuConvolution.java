@@ -19,6 +19,7 @@ final class CpuConvolution {
     }
 
     void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        requireColumnsFit(g);
         int inSize = g.c() * g.h() * g.w();
         int outSize = g.k() * g.colCols();
         forEachImage(g.n(), (image, gemmPar) -> {
@@ -33,6 +34,7 @@ final class CpuConvolution {
     }
 
     void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        requireColumnsFit(g);
         int inSize = g.c() * g.h() * g.w();
         int outSize = g.k() * g.colCols();
         // W^T once per call instead of once per image inside the GEMM.
@@ -48,7 +50,7 @@ final class CpuConvolution {
                         dy, image * outSize, g.colCols(), 0f, dx, image * inSize, g.colCols(), gemmPar);
                 return;
             }
-            float[] col = Scratch.get(Scratch.COLUMNS, g.colRows() * g.colCols());
+            float[] col = Scratch.get(Scratch.COLUMNS, columnsSize(g));
             Sgemm.sgemm(false, false, g.colRows(), g.colCols(), g.k(), 1f, wt, 0, g.k(),
                     dy, image * outSize, g.colCols(), 0f, col, 0, g.colCols(), gemmPar);
             Im2col.col2im(g, col, dx, image * inSize);
@@ -56,12 +58,14 @@ final class CpuConvolution {
     }
 
     void backwardFilter(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        requireColumnsFit(g);
         int inSize = g.c() * g.h() * g.w();
         int outSize = g.k() * g.colCols();
         int wSize = g.k() * g.colRows();
         int chunks = Math.min(FILTER_REDUCTION_CHUNKS, g.n());
-        float[] partials = Scratch.get(Scratch.PARTIAL, chunks * wSize);
-        java.util.Arrays.fill(partials, 0, chunks * wSize, 0f);
+        int partialsSize = arraySize(g, "the filter-gradient partials (chunks × K·C·FH·FW)", chunks, wSize);
+        float[] partials = Scratch.get(Scratch.PARTIAL, partialsSize);
+        java.util.Arrays.fill(partials, 0, partialsSize, 0f);
         par.forRange(chunks, (from, to) -> {
             for (int chunk = from; chunk < to; chunk++) {
                 int first = Parallel.chunkStart(g.n(), chunks, chunk);
@@ -104,9 +108,31 @@ final class CpuConvolution {
         if (Im2col.isIdentity(g)) {
             return x;
         }
-        float[] col = Scratch.get(Scratch.COLUMNS, g.colRows() * g.colCols());
+        float[] col = Scratch.get(Scratch.COLUMNS, columnsSize(g));
         Im2col.im2col(g, x, xOff, col);
         return col;
+    }
+
+    /** Checked before any work is shared out, so the error reaches the caller as it is. */
+    private static void requireColumnsFit(ConvGeometry g) {
+        if (!Im2col.isIdentity(g)) {
+            columnsSize(g);
+        }
+    }
+
+    private static int columnsSize(ConvGeometry g) {
+        return arraySize(g, "the per-image column matrix (C·FH·FW × OH·OW)", g.colRows(), g.colCols());
+    }
+
+    /** a·b as the length of one float array, or an error naming the matrix and the geometry when it cannot be one. */
+    static int arraySize(ConvGeometry g, String what, int a, int b) {
+        long size = (long) a * b;
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("CPU convolution " + g.inputShape() + " * " + g.filterShape()
+                    + ": " + what + " is " + a + " × " + b + " = " + size + " floats, more than one Java array"
+                    + " holds (" + Integer.MAX_VALUE + ")");
+        }
+        return (int) size;
     }
 
     private static void addBias(ConvGeometry g, float[] bias, float[] y, int off) {

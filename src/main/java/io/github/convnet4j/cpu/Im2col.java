@@ -28,9 +28,11 @@ final class Im2col {
                             continue;
                         }
                         int src = plane + iy * g.w();
-                        // Output columns whose input column lies inside the image: [lo, hi).
-                        int lo = Math.max(0, ceilDiv(g.padW() - kx, g.strideW()));
-                        int hi = Math.min(g.outW(), ceilDiv(g.w() + g.padW() - kx, g.strideW()));
+                        // Output columns whose input column lies inside the image: [lo, hi). A kernel
+                        // wider than the padded image overhangs both sides, so lo can pass outW (and
+                        // hi fall below lo): both are clamped to the row so the fills stay inside it.
+                        int lo = Math.min(g.outW(), Math.max(0, ceilDiv(g.padW() - kx, g.strideW())));
+                        int hi = Math.max(lo, Math.min(g.outW(), ceilDiv(g.w() + g.padW() - kx, g.strideW())));
                         java.util.Arrays.fill(col, out, out + lo, 0f);
                         if (g.strideW() == 1) {
                             if (hi > lo) {
@@ -41,7 +43,7 @@ final class Im2col {
                                 col[out + ox] = x[src + ox * g.strideW() - g.padW() + kx];
                             }
                         }
-                        java.util.Arrays.fill(col, out + Math.max(hi, lo), out + g.outW(), 0f);
+                        java.util.Arrays.fill(col, out + hi, out + g.outW(), 0f);
                     }
                 }
             }

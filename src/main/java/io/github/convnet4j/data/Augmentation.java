@@ -5,8 +5,11 @@ import java.util.SplittableRandom;
 /**
  * Training-time augmentation on normalised CHW floats: a random crop of the image padded by
  * {@code cropPadding} zeros on each side, a horizontal flip with probability ½, and for RGB
- * AlexNet's colour jitter (the "PCA lighting" of Krizhevsky et al.: a random multiple of the
- * principal components of RGB pixel colour, with ImageNet's eigenvalues and vectors).
+ * AlexNet's colour jitter (the "PCA lighting" of Krizhevsky et al.: Σ_k α_k·λ_k·p_k added to every
+ * pixel, α_k ~ N(0, colorJitter²), with ImageNet's eigenvalues λ_k and eigenvectors p_k of the RGB
+ * covariance of pixels scaled to [0, 1]). That shift is in pixel units; on an image standardised
+ * with a {@link Normalization} it is divided by the channel's std, so the jitter has the intended
+ * strength whatever the normalisation.
  */
 public record Augmentation(int cropPadding, boolean horizontalFlip, float colorJitter) {
     public static final Augmentation NONE = new Augmentation(0, false, 0f);
@@ -21,8 +24,19 @@ public record Augmentation(int cropPadding, boolean horizontalFlip, float colorJ
         return cropPadding == 0 && !horizontalFlip && colorJitter == 0f;
     }
 
-    /** Augments one item in place; {@code scratch} holds at least one item. */
+    /** Augments one item whose values are pixels scaled to [0, 1] (not standardised) in place. */
     public void apply(float[] item, int offset, int channels, int height, int width, SplittableRandom rng, float[] scratch) {
+        apply(item, offset, channels, height, width, null, rng, scratch);
+    }
+
+    /**
+     * Augments one item in place; {@code scratch} holds at least one item.
+     *
+     * @param normalization how the item was standardised (the colour shift is divided by its std),
+     *                      or null for pixels scaled to [0, 1]
+     */
+    public void apply(float[] item, int offset, int channels, int height, int width, Normalization normalization,
+                      SplittableRandom rng, float[] scratch) {
         int plane = height * width;
         if (cropPadding > 0) {
             int dy = rng.nextInt(2 * cropPadding + 1) - cropPadding;
@@ -58,6 +72,9 @@ public record Augmentation(int cropPadding, boolean horizontalFlip, float colorJ
                 float shift = 0;
                 for (int k = 0; k < 3; k++) {
                     shift += EIGVEC[c][k] * alpha[k] * EIGVAL[k];
+                }
+                if (normalization != null) {
+                    shift /= normalization.std()[c];
                 }
                 for (int i = 0; i < plane; i++) {
                     item[offset + c * plane + i] += shift;

@@ -117,7 +117,7 @@ public final class BatchLoader implements AutoCloseable {
             normalization.apply(data.pixels(), item * per, channels, h * w, target.images(), i * per);
             target.labels()[i] = data.labels()[item];
             if (scratch != null) {
-                augmentation.apply(target.images(), i * per, channels, h, w, rng, scratch);
+                augmentation.apply(target.images(), i * per, channels, h, w, normalization, rng, scratch);
             }
         }
         return n == batchSize ? target : new Batch(target.images(), target.labels(), n);

@@ -5,7 +5,15 @@ import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
-/** Local response normalisation across channels (AlexNet). */
+/**
+ * Local response normalisation across channels (AlexNet), in PyTorch's convention
+ * ({@code torch.nn.LocalResponseNorm(size=n, alpha, beta, k)}):
+ * b_c = a_c / (k + (α/n)·Σ_{j = c−⌊n/2⌋}^{c+⌊(n−1)/2⌋} a_j²)^β,
+ * channels outside 0..C−1 counting as zero.
+ * For odd n this is also cuDNN's and Caffe's window; for even n theirs is shifted one channel up,
+ * so the CUDA backend (cuDNN) refuses even n rather than disagree with the CPU backend. See
+ * {@link LrnParams}.
+ */
 public final class Lrn implements Layer {
     private final Backend backend;
     private final String name;

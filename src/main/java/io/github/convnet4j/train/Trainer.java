@@ -44,6 +44,7 @@ public final class Trainer {
             if (!(validationFraction >= 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
             }
+            LearningRateSchedule.requirePositiveRates(schedule, epochs, "the learning-rate schedule");
         }
     }
 
@@ -97,7 +98,7 @@ public final class Trainer {
                 try (EpochProgress bar = EpochProgress.open(config.progressBar(), "epoch " + (epoch + 1), batches)) {
                     BatchLoader.Batch batch;
                     while ((batch = loader.next()) != null) {
-                        correct += step(b, batch, train, x, t, lossSum, batches);
+                        correct += step(b, batch, train, x, t, lossSum);
                         bar.step();
                     }
                 }
@@ -141,7 +142,7 @@ public final class Trainer {
     }
 
     /** One mini-batch: upload, forward + backward, update; returns the batch's correct predictions. */
-    private int step(Backend b, BatchLoader.Batch batch, Dataset train, Tensor x, Tensor t, Tensor lossSum, int batches) {
+    private int step(Backend b, BatchLoader.Batch batch, Dataset train, Tensor x, Tensor t, Tensor lossSum) {
         Tensor loss;
         int correct;
         if (batch.size() == config.batchSize()) {
@@ -156,7 +157,9 @@ public final class Trainer {
                 correct = b.countCorrect(net.lastScores(), ts);
             }
         }
-        b.axpy(1f / batches, loss, lossSum);
+        // The batch loss is a mean over its items: weighting it by size/total makes the epoch loss the
+        // mean over all items, with a short last batch counting for its items only.
+        b.axpy((float) batch.size() / train.size(), loss, lossSum);
         opt.step(net.parameters());
         return correct;
     }

@@ -109,7 +109,12 @@ public abstract class BackendOpsContract {
                 Arguments.of(2, 3, 9, 7, 2, 5, 3, 2, 1, 2, 1, OutputRounding.STRICT),
                 Arguments.of(5, 2, 10, 10, 3, 5, 5, 1, 1, 0, 0, OutputRounding.STRICT),
                 Arguments.of(2, 2, 8, 7, 3, 3, 3, 2, 2, 0, 0, OutputRounding.FLOOR),
-                Arguments.of(3, 5, 11, 11, 6, 11, 11, 4, 4, 2, 2, OutputRounding.FLOOR));
+                Arguments.of(3, 5, 11, 11, 6, 11, 11, 4, 4, 2, 2, OutputRounding.FLOOR),
+                // Kernels that overhang the image on both sides (cuDNN accepts these).
+                Arguments.of(2, 2, 1, 1, 3, 5, 5, 1, 1, 2, 2, OutputRounding.STRICT),
+                Arguments.of(2, 2, 2, 2, 3, 7, 7, 1, 1, 3, 3, OutputRounding.STRICT),
+                Arguments.of(1, 3, 2, 3, 2, 7, 7, 2, 2, 3, 3, OutputRounding.FLOOR),
+                Arguments.of(2, 1, 1, 4, 2, 3, 7, 1, 1, 1, 3, OutputRounding.STRICT));
     }
 
     @ParameterizedTest(name = "conv N={0} C={1} {2}x{3} K={4} {5}x{6} stride {7}x{8} pad {9}x{10} {11}")
@@ -326,9 +331,21 @@ public abstract class BackendOpsContract {
 
     // ---- normalisation and dropout ------------------------------------------------------------
 
+    /**
+     * Whether the backend computes LRN with an even window. PyTorch's even window (c − n/2 … c + n/2 − 1)
+     * is not cuDNN's, so a cuDNN backend refuses even sizes instead.
+     */
+    protected boolean supportsEvenLrnSize() {
+        return true;
+    }
+
     @ParameterizedTest(name = "lrn size {0} alpha {1} beta {2} k {3}")
     @MethodSource("lrnCases")
     void lrnMatchesReference(int size, double alpha, double beta, double k) {
+        if (size % 2 == 0 && !supportsEvenLrnSize()) {
+            assertEvenLrnRefused(size);
+            return;
+        }
         Random rng = new Random(size);
         int n = 2;
         int c = 7;
@@ -349,7 +366,64 @@ public abstract class BackendOpsContract {
 
     static Stream<Arguments> lrnCases() {
         return Stream.of(Arguments.of(5, 1e-4, 0.75, 2.0), Arguments.of(5, 0.5, 0.75, 1.0),
-                Arguments.of(3, 1.0, 0.5, 1.0), Arguments.of(4, 0.8, 0.75, 1.5));
+                Arguments.of(3, 1.0, 0.5, 1.0), Arguments.of(4, 0.8, 0.75, 1.5), Arguments.of(2, 1.0, 0.75, 1.0),
+                Arguments.of(6, 0.9, 0.6, 1.2));
+    }
+
+    private void assertEvenLrnRefused(int size) {
+        LrnParams p = new LrnParams(size, 1.0, 0.75, 1.0);
+        try (Tensor x = zeros(1, 4, 2, 2); Tensor y = zeros(1, 4, 2, 2)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend().lrnForward(p, x, y));
+            assertTrue(e.getMessage().contains("LRN size " + size + " is even"), e.getMessage());
+        }
+    }
+
+    /**
+     * Golden numbers from {@code torch.nn.functional.local_response_norm} (PyTorch 1.13, float64,
+     * src/test/python/golden_values.py) on x_i = 1.5·sin(0.7i + 0.3), dy_i = cos(0.3i), shape 1×6×1×2.
+     * Size 4 is where PyTorch's window and Caffe's/cuDNN's differ (by 0.27 relative here).
+     */
+    @ParameterizedTest(name = "lrn size {0} against PyTorch")
+    @ValueSource(ints = {4, 3})
+    void lrnMatchesPyTorchGolden(int size) {
+        double[] y;
+        double[] dx;
+        LrnParams p;
+        if (size == 4) {
+            p = new LrnParams(4, 0.8, 0.75, 1.5);
+            y = new double[]{2.653864795123e-01, 7.438429278355e-01, 8.902842007396e-01, 5.623429833481e-01,
+                    3.221937639951e-02, -4.556704774678e-01, -7.519426803622e-01, -7.168792975138e-01,
+                    -2.984171679421e-01, 2.347752789241e-01, 6.789639230240e-01, 7.855574285920e-01};
+            dx = new double[]{5.309504588121e-01, 3.744724250343e-01, 2.353759137534e-01, 1.451832480965e-01,
+                    1.770726340498e-01, 9.611343126858e-02, -1.693361333516e-01, -3.804761718585e-01,
+                    -4.133944221869e-01, -4.181145695822e-01, -4.522767832588e-01, -3.370870480288e-01};
+            if (!supportsEvenLrnSize()) {
+                assertEvenLrnRefused(size);
+                return;
+            }
+        } else {
+            p = new LrnParams(3, 1.0, 0.5, 1.0);
+            y = new double[]{3.301222074830e-01, 9.222174574410e-01, 1.107379166394e+00, 6.903479460538e-01,
+                    3.980255372802e-02, -6.176029934253e-01, -1.086052672777e+00, -9.516851959362e-01,
+                    -3.647548402012e-01, 3.021346375518e-01, 9.939186955958e-01, 1.104017308709e+00};
+            dx = new double[]{6.428267684983e-01, 4.163054248274e-01, 2.695776131230e-01, 2.040939052720e-01,
+                    2.177740602286e-01, 1.783032092299e-01, -4.363733813012e-02, -3.122759668131e-01,
+                    -5.446911958789e-01, -5.113456332045e-01, -5.657298002734e-01, -3.796690243268e-01};
+        }
+        float[] x = new float[12];
+        float[] dy = new float[12];
+        for (int i = 0; i < 12; i++) {
+            x[i] = (float) (1.5 * Math.sin(0.7 * i + 0.3));
+            dy[i] = (float) Math.cos(0.3 * i);
+        }
+        try (Tensor tx = tensor(x, 1, 6, 1, 2); Tensor ty = zeros(1, 6, 1, 2);
+             Tensor tdy = tensor(dy, 1, 6, 1, 2); Tensor tdx = zeros(1, 6, 1, 2)) {
+            backend().lrnForward(p, tx, ty);
+            assertClose("lrn forward vs PyTorch", y, ty.toArray(), 1e-6, 1e-5);
+            backend().lrnBackward(p, tx, ty, tdy, tdx);
+            assertClose("lrn backward vs PyTorch", dx, tdx.toArray(), 1e-6, 1e-5);
+        }
     }
 
     @ParameterizedTest(name = "batch norm shape {0}")

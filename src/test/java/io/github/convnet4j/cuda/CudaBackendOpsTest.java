@@ -11,4 +11,10 @@ class CudaBackendOpsTest extends BackendOpsContract {
     protected Backend createBackend() {
         return CudaTests.openOrSkip(CudaOptions.strictFp32());
     }
+
+    /** cuDNN's even LRN window is not PyTorch's; the backend refuses even sizes (see LrnParams). */
+    @Override
+    protected boolean supportsEvenLrnSize() {
+        return false;
+    }
 }

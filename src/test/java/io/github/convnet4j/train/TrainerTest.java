@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convnet4j.cpu.CpuBackend;
 import io.github.convnet4j.data.Augmentation;
+import io.github.convnet4j.data.BatchLoader;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Dataset;
 import io.github.convnet4j.data.Normalization;
@@ -134,6 +135,51 @@ class TrainerTest {
         assertEquals(0.05, LearningRateSchedule.cosine(0.1, 0, 10).rate(5), 1e-12);
         assertEquals(0.0, LearningRateSchedule.cosine(0.1, 0, 10).rate(10), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.parse("linear", 0.1, 3));
+    }
+
+    /** 130 items in batches of 50: the last batch has 30, and the epoch loss must be the mean over all 130. */
+    @Test
+    void epochLossIsTheMeanOverAllItemsWithAShortLastBatch() throws IOException {
+        Dataset train = DataSources.bundledSample().train().head(130);
+        Normalization norm = Normalization.of(train);
+        try (CpuBackend cpu = new CpuBackend(2);
+             Network n = new NetworkBuilder(cpu, Shape.of(1, 28, 28), 5).flatten("flat").affine("fc1", 10)
+                     .softmaxWithLoss();
+             Optimizer opt = new Sgd(1e-30f)) {
+            // A rate this small leaves the weights as they are, so every batch sees the same network.
+            Trainer.Config cfg = new Trainer.Config(1, 50, LearningRateSchedule.constant(1e-30), 1, Augmentation.NONE,
+                    0, 0, null, 1, false);
+            double epochLoss = new Trainer(n, opt, cfg, Map.of(), s -> { }).fit(train, null, norm, null).get(0).loss();
+            double exact;
+            try (BatchLoader all = new BatchLoader(train, 130, false, 0, norm, Augmentation.NONE)) {
+                all.startEpoch(0);
+                BatchLoader.Batch b = all.next();
+                try (var x = cpu.tensor(b.images(), Shape.of(130, 1, 28, 28));
+                     var t = cpu.tensor(b.labels(), Shape.of(130))) {
+                    exact = n.loss(x, t);
+                }
+            }
+            assertEquals(exact, epochLoss, 1e-5 * exact, "epoch loss against the mean loss over all 130 items");
+        }
+    }
+
+    @Test
+    void stepScheduleWhoseRateReachesZeroIsRefusedUpFront() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LearningRateSchedule.parse("step:2:0", 0.1, 5));
+        assertTrue(e.getMessage().contains("step:2:0") && e.getMessage().contains("gamma"), e.getMessage());
+        IllegalArgumentException underflow = assertThrows(IllegalArgumentException.class,
+                () -> LearningRateSchedule.parse("step:1:1e-30", 0.1, 5));
+        assertTrue(underflow.getMessage().contains("epoch 3 of 5"), underflow.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.step(0.1, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.step(0.1, 2, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.parse("cosine:-0.1", 0.1, 5));
+        IllegalArgumentException config = assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(4, 50,
+                epoch -> epoch < 2 ? 0.1 : 0, 1, Augmentation.NONE, 0, 0, null, 1, false));
+        assertTrue(config.getMessage().contains("epoch 3 of 4"), config.getMessage());
+        assertEquals(0.1, LearningRateSchedule.parse("step:2:0.5", 0.1, 5).rate(0), 1e-12);
+        assertEquals(0.1, LearningRateSchedule.parse("step:2:1", 0.1, 5).rate(4), 1e-12);
+        assertEquals(0.05, LearningRateSchedule.parse("step:2:0.5", 0.1, 5).rate(2), 1e-12);
     }
 
     @Test
