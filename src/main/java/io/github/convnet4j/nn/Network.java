@@ -23,6 +23,7 @@ public final class Network implements AutoCloseable {
     private final NetworkSpec spec;
     private Tensor inputGradient;
     private Tensor scores;
+    private boolean closed;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
         this.backend = backend;
@@ -182,6 +183,10 @@ public final class Network implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         RuntimeException failure = null;
         for (AutoCloseable c : closeables()) {
             try {
