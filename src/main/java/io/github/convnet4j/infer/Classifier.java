@@ -59,11 +59,11 @@ public final class Classifier implements AutoCloseable {
         this.backend = backend;
         this.ownsBackend = ownsBackend;
         this.replicas = new ArrayBlockingQueue<>(replicaCount);
+        ModelContract contract = ModelContract.of(source, model); // before any network is allocated
+        this.classes = contract.classes();
+        this.normalization = contract.normalization();
+        this.itemShape = contract.itemShape();
         ModelFile.Loaded first = ModelFile.load(backend, source, model);
-        var meta = first.metadata();
-        this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
-        this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
-        this.itemShape = first.network().itemShape();
         add(first.network());
         for (int i = 1; i < replicaCount; i++) {
             add(ModelFile.load(backend, source, model).network());

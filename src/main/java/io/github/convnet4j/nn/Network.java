@@ -135,10 +135,13 @@ public final class Network implements AutoCloseable {
         return p;
     }
 
-    /** Non-learned state saved with the model (batch-norm running averages), by name. */
+    /**
+     * Non-learned state saved with the model (batch-norm running averages), by name: in layer order,
+     * and within a layer by name, so that model files list them in the same order in every JVM.
+     */
     public Map<String, Tensor> buffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        layers.forEach(l -> all.putAll(l.buffers()));
+        layers.forEach(l -> all.putAll(new java.util.TreeMap<>(l.buffers())));
         return all;
     }
 
