@@ -50,6 +50,8 @@ final class StrictJson {
                         + p.currentLocation().offsetDescription() + ")");
             }
             return node;
+        } catch (ModelFormatException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(where + " is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

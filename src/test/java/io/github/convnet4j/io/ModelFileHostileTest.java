@@ -131,8 +131,10 @@ class ModelFileHostileTest {
                 + "{\"out\":2,\"out\":3}}],\"loss\":\"mean_squared_error\"}"), "Duplicate field 'out'");
         rejects(ModelBytes.model("{\"itemShape\":[4],\"layers\":[" + fc + "],\"loss\":\"mean_squared_error\"} x"),
                 "'architecture'", "JSON");
-        rejects(ModelBytes.model("{\"itemShape\":[4],\"layers\":[" + fc + "],\"loss\":\"mean_squared_error\"} {}"),
-                "'architecture' has content after its JSON value");
+        ModelFormatException trailing = rejects(ModelBytes.model("{\"itemShape\":[4],\"layers\":[" + fc
+                + "],\"loss\":\"mean_squared_error\"} {}"));
+        assertTrue(trailing.getMessage().startsWith("hostile.safetensors: metadata 'architecture' has content after"
+                + " its JSON value (at"), trailing.getMessage());
         rejects(ModelBytes.model("{\"itemShape\":[4],\"layers\":[" + fc + "," + fc + "],\"loss\":\"mean_squared_error\"}"),
                 "'fc' occurs twice");
         rejects(ModelBytes.model("{\"itemShape\":[4],\"layers\":[{\"type\":\"dropout\",\"name\":\"d\",\"args\":"
