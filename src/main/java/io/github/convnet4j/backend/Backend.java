@@ -41,7 +41,12 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
     /** A new tensor holding a copy of host data. */
     default Tensor tensor(float[] data, Shape shape) {
         Tensor t = allocate(shape);
-        t.copyFrom(data);
+        try {
+            t.copyFrom(data);
+        } catch (RuntimeException e) {
+            t.close(); // e.g. a length mismatch: the caller never gets the tensor to close
+            throw e;
+        }
         return t;
     }
 

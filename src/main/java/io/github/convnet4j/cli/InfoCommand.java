@@ -23,7 +23,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.print(net.summary());
                 loaded.metadata().forEach((k, v) -> {
                     if (!k.equals(ModelFile.ARCHITECTURE_KEY) && !k.startsWith("checkpoint.history")
-                            && !k.equals(SafeTensors.CRC_KEY)) {
+                            && !k.equals(SafeTensors.CRC_KEY) && !k.equals(SafeTensors.CHECKSUM_KEY)) {
                         System.out.println(k + ": " + v.replace("\n", ", "));
                     }
                 });

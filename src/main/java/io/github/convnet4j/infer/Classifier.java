@@ -69,12 +69,11 @@ public final class Classifier implements AutoCloseable {
                 throw new IllegalArgumentException("a classifier needs at least one replica, got " + replicaCount);
             }
             this.replicas = new ArrayBlockingQueue<>(replicaCount);
-            ModelFile.Loaded first = ModelFile.load(backend, source, model);
-            add(first.network());
-            var meta = first.metadata();
-            this.classes = meta.containsKey("classes") ? List.of(meta.get("classes").split("\n")) : List.of();
-            this.normalization = meta.containsKey("normalization") ? Normalization.decode(meta.get("normalization")) : null;
-            this.itemShape = first.network().itemShape();
+            ModelContract contract = ModelContract.of(source, model); // before any network is allocated
+            this.classes = contract.classes();
+            this.normalization = contract.normalization();
+            this.itemShape = contract.itemShape();
+            add(ModelFile.load(backend, source, model).network());
             for (int i = 1; i < replicaCount; i++) {
                 add(ModelFile.load(backend, source, model).network());
             }

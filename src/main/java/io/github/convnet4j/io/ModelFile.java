@@ -1,30 +1,44 @@
 package io.github.convnet4j.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.nn.NetworkSpec;
 import io.github.convnet4j.nn.Parameter;
+import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One model, one safetensors file: parameters and batch-norm statistics under PyTorch's names and
  * layouts, and in the metadata the architecture ({@link NetworkSpec} as JSON) plus whatever the
  * caller adds (class names, normalisation, training summary). A model file is data: loading it
  * rebuilds the network from the spec and copies the tensors in, checking every name and shape.
+ *
+ * <p>Format version {@value #VERSION}: the whole file, metadata included, is covered by the
+ * checksum {@link SafeTensors} writes, and a model file without one is refused. Version 1 files
+ * (whose checksum covered only the tensor data, so a damaged header went unnoticed) are refused
+ * with a message saying so. Loading verifies before it allocates: the architecture is parsed
+ * strictly, {@link NetworkSpec#plan planned} (every tensor's name and shape, bounds on layer count
+ * and activation sizes) and matched against the tensors actually in the file; only then is the
+ * network allocated, without random initialisation, and the file's values copied in.
  */
 public final class ModelFile {
     public static final String FORMAT_KEY = "format";
     public static final String FORMAT = "convnet4j-model";
     public static final String VERSION_KEY = "format_version";
+    /** The format version this build writes and reads. */
+    public static final String VERSION = "2";
     public static final String ARCHITECTURE_KEY = "architecture";
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Keys the library sets; callers' extra metadata may not. */
+    private static final Set<String> RESERVED = Set.of(FORMAT_KEY, VERSION_KEY, ARCHITECTURE_KEY,
+            SafeTensors.CHECKSUM_KEY, SafeTensors.CRC_KEY);
+    private static final String LIBRARY_PREFIX = "convnet4j.";
 
     /** A loaded network and the metadata stored with it. The caller owns (and closes) the network. */
     public record Loaded(Network network, Map<String, String> metadata) {
@@ -43,18 +57,23 @@ public final class ModelFile {
         return out;
     }
 
+    /**
+     * The metadata of a model file: format, version and architecture, then the caller's entries
+     * sorted by key (so the same network and entries always give the same bytes).
+     */
     public static Map<String, String> metadata(Network net, Map<String, String> extra) {
         NetworkSpec spec = net.spec().orElseThrow(() -> new IllegalArgumentException(
                 "this network has custom layers and no architecture spec, so it cannot be saved as a model file"));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FORMAT_KEY, FORMAT);
-        meta.put(VERSION_KEY, "1");
-        try {
-            meta.put(ARCHITECTURE_KEY, JSON.writeValueAsString(spec));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the network spec", e);
+        meta.put(VERSION_KEY, VERSION);
+        meta.put(ARCHITECTURE_KEY, ArchitectureJson.write(spec));
+        for (Map.Entry<String, String> e : new TreeMap<>(extra).entrySet()) {
+            if (RESERVED.contains(e.getKey()) || e.getKey().startsWith(LIBRARY_PREFIX)) {
+                throw new IllegalArgumentException("metadata key '" + e.getKey() + "' is reserved for the library");
+            }
+            meta.put(e.getKey(), e.getValue());
         }
-        meta.putAll(extra);
         return meta;
     }
 
@@ -73,24 +92,12 @@ public final class ModelFile {
 
     /** Builds a network from already-read contents (to make several replicas from one read). */
     public static Loaded load(Backend backend, String source, SafeTensors.Contents contents) throws ModelFormatException {
-        Map<String, String> meta = contents.metadata();
-        if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
-            throw new ModelFormatException(source + ": not a convnet4j model (metadata 'format' is "
-                    + meta.get(FORMAT_KEY) + ")");
-        }
-        if (!"1".equals(meta.get(VERSION_KEY))) {
-            throw new ModelFormatException(source + ": model format version " + meta.get(VERSION_KEY)
-                    + " is not supported (this build reads version 1)");
-        }
-        NetworkSpec spec;
-        try {
-            spec = JSON.readValue(meta.get(ARCHITECTURE_KEY), NetworkSpec.class);
-        } catch (IOException | IllegalArgumentException | NullPointerException e) {
-            throw new ModelFormatException(source + ": the architecture in the metadata is unreadable: " + e.getMessage(), e);
-        }
+        NetworkSpec spec = architecture(source, contents);
+        NetworkSpec.Plan plan = plan(source, spec);
+        requireTensors(source, plan.tensors(), contents);
         Network net;
         try {
-            net = spec.build(backend, 0);
+            net = spec.buildUninitialised(backend);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": the architecture does not build: " + e.getMessage(), e);
         }
@@ -100,10 +107,71 @@ public final class ModelFile {
             net.close();
             throw e;
         }
-        return new Loaded(net, meta);
+        return new Loaded(net, contents.metadata());
     }
 
-    /** Copies tensors into the network by name, requiring exactly the network's names and shapes. */
+    /**
+     * Checks that the contents are a model file this version reads (format, version, whole-file
+     * checksum, no unknown library keys) and returns its architecture, parsed strictly.
+     */
+    public static NetworkSpec architecture(String source, SafeTensors.Contents contents) throws ModelFormatException {
+        Map<String, String> meta = contents.metadata();
+        if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
+            throw new ModelFormatException(source + ": not a convnet4j model (metadata 'format' is "
+                    + meta.get(FORMAT_KEY) + ")");
+        }
+        if ("1".equals(meta.get(VERSION_KEY))) {
+            throw new ModelFormatException(source + ": model format version 1 is no longer read: its checksum covers"
+                    + " only the tensor data, so damage to the architecture or metadata would go unnoticed; retrain, or"
+                    + " load its weights into a network built in code with ModelFile.loadWeights (this build reads"
+                    + " version " + VERSION + ")");
+        }
+        if (!VERSION.equals(meta.get(VERSION_KEY))) {
+            throw new ModelFormatException(source + ": model format version " + meta.get(VERSION_KEY)
+                    + " is not supported (this build reads version " + VERSION + ")");
+        }
+        if (!contents.checksummed()) {
+            throw new ModelFormatException(source + ": metadata '" + SafeTensors.CHECKSUM_KEY + "' is missing; every"
+                    + " version " + VERSION + " model file carries this checksum");
+        }
+        for (String key : meta.keySet()) {
+            if (key.startsWith(LIBRARY_PREFIX) && !key.equals(SafeTensors.CHECKSUM_KEY)) {
+                throw new ModelFormatException(source + ": unknown metadata key '" + key + "'");
+            }
+        }
+        return ArchitectureJson.read(source, meta.get(ARCHITECTURE_KEY));
+    }
+
+    private static NetworkSpec.Plan plan(String source, NetworkSpec spec) throws ModelFormatException {
+        try {
+            return spec.plan();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": the architecture is not accepted: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every tensor the plan needs must be in the file as F32 with the planned shape: checked before allocating. */
+    private static void requireTensors(String source, Map<String, Shape> needed, SafeTensors.Contents contents)
+            throws ModelFormatException {
+        for (Map.Entry<String, Shape> e : needed.entrySet()) {
+            SafeTensors.Entry entry = contents.tensors().get(e.getKey());
+            if (entry == null) {
+                SafeTensors.Skipped other = contents.skipped().get(e.getKey());
+                throw new ModelFormatException(source + ": tensor '" + e.getKey() + "' "
+                        + (other == null ? "is missing" : "is " + other.dtype() + " " + other.shape())
+                        + "; the architecture needs F32 " + e.getValue());
+            }
+            if (!entry.shape().equals(e.getValue())) {
+                throw new ModelFormatException(source + ": tensor '" + e.getKey() + "' has shape " + entry.shape()
+                        + ", the architecture needs " + e.getValue());
+            }
+        }
+    }
+
+    /**
+     * Copies tensors into the network by name, requiring exactly the network's names and shapes and
+     * finite values (a NaN weight would make every prediction NaN).
+     */
     public static void copyInto(String source, Network net, Map<String, SafeTensors.Entry> tensors)
             throws ModelFormatException {
         Map<String, Tensor> targets = new LinkedHashMap<>();
@@ -118,14 +186,27 @@ public final class ModelFile {
                 throw new ModelFormatException(source + ": tensor '" + e.getKey() + "' has shape " + entry.shape()
                         + ", the architecture needs " + e.getValue().shape());
             }
-            e.getValue().copyFrom(entry.values());
+            requireFinite(source, e.getKey(), entry.values());
+        }
+        for (Map.Entry<String, Tensor> e : targets.entrySet()) { // all checked first: nothing half-copied
+            e.getValue().copyFrom(tensors.get(e.getKey()).values());
+        }
+    }
+
+    private static void requireFinite(String source, String name, float[] values) throws ModelFormatException {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new ModelFormatException(source + ": tensor '" + name + "' holds " + values[i] + " at index " + i);
+            }
         }
     }
 
     /**
      * Loads weights from any safetensors file whose names and shapes match the network's, such as a
      * PyTorch {@code state_dict} saved with {@code safetensors.torch.save_file} from a module whose
-     * attributes carry the same names (conv1, fc1, ...). Extra tensors in the file are ignored.
+     * attributes carry the same names (conv1, fc1, ...). Extra tensors in the file are ignored, and
+     * so are integer and 0-d tensors such as BatchNorm's {@code num_batches_tracked} (an I64 scalar
+     * the engine does not keep).
      */
     public static void loadWeights(Network net, Path file) throws IOException {
         copyInto(file.toString(), net, SafeTensors.read(file).tensors());

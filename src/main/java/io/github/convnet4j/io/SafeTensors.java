@@ -1,10 +1,6 @@
 package io.github.convnet4j.io;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.convnet4j.tensor.Shape;
 import java.io.ByteArrayOutputStream;
@@ -14,15 +10,19 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -30,39 +30,72 @@ import java.util.zip.CRC32;
  * "data_offsets": [begin, end]}}}), then the tensors' raw little-endian bytes. PyTorch's
  * {@code safetensors.torch.load_file} reads what this writes and the other way round.
  *
+ * <p><b>Whole-file checksum.</b> Every file written here carries, in its metadata under
+ * {@value #CHECKSUM_KEY}, the CRC32C of the entire file (length prefix, header, padding, data) computed
+ * with the 8 hex digits of that value itself replaced by {@code "00000000"}: so names, shapes, offsets and
+ * metadata are covered as well as the data, and a reader needs nothing but the bytes to check it. A CRC
+ * detects every single-bit error and every burst of up to 32 bits. {@link Contents#checksummed()} says
+ * whether a file carried one; model files and checkpoints require it.
+ *
  * <p>Reading is safe by construction: nothing is allocated before the header has been checked
- * against the bytes actually present; every tensor must be F32, its shape must match its byte
- * range, ranges must lie inside the data and neither overlap nor leave holes. A CRC32 of the data
- * in the metadata (key {@value #CRC_KEY}), when present, must match. Every fault is a
- * {@link ModelFormatException} naming the source; never an OutOfMemoryError.
+ * against the bytes actually present; the header must be strict JSON (valid UTF-8, one object, no
+ * duplicate keys, only space padding after it); every tensor is F32 (decoded) or an integer type
+ * (checked, not decoded: see {@link Skipped}); shapes and offsets are integer literals; shapes
+ * match their byte ranges, and ranges lie inside the data with neither overlaps nor holes. Every
+ * fault is a {@link ModelFormatException} naming the source; never an OutOfMemoryError.
  */
 public final class SafeTensors {
-    /** Metadata key holding the CRC32 of the data section, as decimal text. */
+    /** Metadata key holding the whole-file CRC32C as 8 lower-case hex digits (see the class comment). */
+    public static final String CHECKSUM_KEY = "convnet4j.crc32c";
+    /**
+     * Metadata key of the data-only CRC32 (decimal) that earlier versions wrote; no longer written,
+     * still verified when present.
+     */
     public static final String CRC_KEY = "convnet4j.crc32";
     /** Headers are small (names and shapes); a larger claim is hostile or corrupt. */
     static final long MAX_HEADER_BYTES = 16L << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
-            .build());
+    private static final String PLACEHOLDER = "00000000";
+    private static final byte[] CHECKSUM_FIELD = ("\"" + CHECKSUM_KEY + "\":\"").getBytes(StandardCharsets.US_ASCII);
+    private static final Set<String> ENTRY_KEYS = Set.of("dtype", "shape", "data_offsets");
+    /** Bytes per element of the integer types that are read but not decoded. */
+    private static final Map<String, Integer> INTEGER_DTYPES = Map.of("I64", 8, "I32", 4, "I16", 2, "I8", 1,
+            "U64", 8, "U32", 4, "U16", 2, "U8", 1, "BOOL", 1);
 
-    /** A file's content: tensors in file order, and the metadata. */
-    public record Contents(Map<String, Entry> tensors, Map<String, String> metadata) {
+    /**
+     * A file's content: F32 tensors in file order, the metadata, and the tensors that were checked
+     * but not decoded.
+     */
+    public record Contents(Map<String, Entry> tensors, Map<String, String> metadata, Map<String, Skipped> skipped) {
+        public Contents(Map<String, Entry> tensors, Map<String, String> metadata) {
+            this(tensors, metadata, Map.of());
+        }
+
+        /** Whether the file carried a whole-file checksum (it was verified when it did). */
+        public boolean checksummed() {
+            return metadata.containsKey(CHECKSUM_KEY);
+        }
     }
 
     /** One tensor's shape and values. */
     public record Entry(Shape shape, float[] values) {
     }
 
+    /**
+     * A tensor whose bytes were checked but that the engine has no use for: an integer dtype (PyTorch's
+     * BatchNorm keeps {@code num_batches_tracked} as a 0-d I64) or a 0-d F32 scalar.
+     */
+    public record Skipped(String dtype, List<Long> shape) {
+    }
+
     private SafeTensors() {
     }
 
-    /** Writes tensors (in the map's order) and metadata; adds the data's CRC32 to the metadata. */
+    /** Writes tensors (in the map's order) and metadata; adds the whole-file checksum to the metadata. */
     public static void write(OutputStream out, Map<String, Entry> tensors, Map<String, String> metadata)
             throws IOException {
-        CRC32 crc = new CRC32();
         long offset = 0;
-        ObjectNode header = JSON.createObjectNode();
+        ObjectNode entries = StrictJson.JSON.createObjectNode();
         List<byte[]> blobs = new ArrayList<>();
         for (Map.Entry<String, Entry> e : tensors.entrySet()) {
             float[] v = e.getValue().values();
@@ -71,32 +104,39 @@ public final class SafeTensors {
             }
             ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             buf.asFloatBuffer().put(v);
-            byte[] bytes = buf.array();
-            crc.update(bytes);
-            blobs.add(bytes);
-            ObjectNode t = header.putObject(e.getKey());
+            blobs.add(buf.array());
+            ObjectNode t = entries.putObject(e.getKey());
             t.put("dtype", "F32");
             var shape = t.putArray("shape");
             for (int d : e.getValue().shape().dims()) {
                 shape.add(d);
             }
-            t.putArray("data_offsets").add(offset).add(offset + bytes.length);
-            offset += bytes.length;
+            t.putArray("data_offsets").add(offset).add(offset + v.length * 4L);
+            offset += v.length * 4L;
         }
-        ObjectNode meta = JSON.createObjectNode();
-        metadata.forEach(meta::put);
-        meta.put(CRC_KEY, Long.toString(crc.getValue()));
-        ObjectNode ordered = JSON.createObjectNode();
-        ordered.set("__metadata__", meta);
-        ordered.setAll(header);
-        byte[] json = JSON.writeValueAsBytes(ordered);
+        ObjectNode meta = StrictJson.JSON.createObjectNode();
+        metadata.forEach((k, v) -> {
+            if (!k.equals(CHECKSUM_KEY) && !k.equals(CRC_KEY)) { // recomputed, never copied from an older file
+                meta.put(k, v);
+            }
+        });
+        meta.put(CHECKSUM_KEY, PLACEHOLDER);
+        ObjectNode root = StrictJson.JSON.createObjectNode();
+        root.set("__metadata__", meta);
+        root.setAll(entries);
+        byte[] json = StrictJson.JSON.writeValueAsBytes(root);
         int padded = (json.length + 7) / 8 * 8; // the spec pads the header with spaces to 8 bytes
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-        out.write(len.array());
-        out.write(json);
-        for (int i = json.length; i < padded; i++) {
-            out.write(' ');
-        }
+        byte[] head = new byte[8 + padded];
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        System.arraycopy(json, 0, head, 8, json.length);
+        Arrays.fill(head, 8 + json.length, head.length, (byte) ' ');
+        CRC32C crc = new CRC32C();
+        crc.update(head);
+        blobs.forEach(crc::update);
+        int at = 8 + checksumValueOffset("written header", Arrays.copyOfRange(head, 8, head.length));
+        byte[] digits = hex(crc.getValue()).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(digits, 0, head, at, digits.length);
+        out.write(head);
         for (byte[] b : blobs) {
             out.write(b);
         }
@@ -107,8 +147,8 @@ public final class SafeTensors {
     }
 
     public static Contents read(Path file) throws IOException {
-        long size = java.nio.file.Files.size(file);
-        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+        long size = Files.size(file);
+        try (InputStream in = Files.newInputStream(file)) {
             return read(file.toString(), in, size);
         }
     }
@@ -132,15 +172,7 @@ public final class SafeTensors {
             throw new ModelFormatException(source + ": truncated header (" + headerBytes.length + " of " + headerLen
                     + " bytes)");
         }
-        JsonNode header;
-        try {
-            header = JSON.readTree(new String(headerBytes, StandardCharsets.UTF_8).trim());
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(source + ": header is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (header == null || !header.isObject()) {
-            throw new ModelFormatException(source + ": header is not a JSON object");
-        }
+        JsonNode header = header(source, headerBytes);
         Map<String, String> metadata = metadata(source, header.get("__metadata__"));
         List<Spec> specs = specs(source, header);
         long dataLen = specs.isEmpty() ? 0 : specs.get(specs.size() - 1).end;
@@ -148,30 +180,104 @@ public final class SafeTensors {
             throw new ModelFormatException(source + ": header describes " + dataLen + " bytes of data, the file holds "
                     + (length - 8 - headerLen));
         }
+        String expected = metadata.get(CHECKSUM_KEY);
+        CRC32C whole = new CRC32C();
+        if (expected != null) {
+            whole.update(lenBytes);
+            whole.update(withPlaceholder(source, headerBytes, expected));
+        }
         Map<String, Entry> tensors = new LinkedHashMap<>();
-        CRC32 crc = new CRC32();
+        Map<String, Skipped> skipped = new LinkedHashMap<>();
+        CRC32 dataCrc = new CRC32();
         for (Spec s : specs) {
             byte[] bytes = in.readNBytes((int) (s.end - s.begin));
             if (bytes.length != s.end - s.begin) {
                 throw new ModelFormatException(source + ": truncated data in tensor " + s.name);
             }
-            crc.update(bytes);
-            float[] values = new float[bytes.length / 4];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-            tensors.put(s.name, new Entry(s.shape, values));
+            dataCrc.update(bytes);
+            whole.update(bytes);
+            if (s.decoded()) {
+                float[] values = new float[bytes.length / 4];
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+                tensors.put(s.name, new Entry(Shape.of(Arrays.stream(s.dims).mapToInt(d -> (int) d).toArray()), values));
+            } else {
+                skipped.put(s.name, new Skipped(s.dtype, Arrays.stream(s.dims).boxed().toList()));
+            }
         }
         if (in.read() >= 0) {
             throw new ModelFormatException(source + ": bytes after the last tensor");
         }
-        String expected = metadata.get(CRC_KEY);
-        if (expected != null && !expected.equals(Long.toString(crc.getValue()))) {
-            throw new ModelFormatException(source + ": data checksum mismatch (file damaged): CRC32 " + crc.getValue()
+        if (expected != null && !expected.equals(hex(whole.getValue()))) {
+            throw new ModelFormatException(source + ": checksum mismatch (file damaged): CRC32C " + hex(whole.getValue())
                     + ", header says " + expected);
         }
-        return new Contents(Collections.unmodifiableMap(tensors), metadata);
+        String legacy = metadata.get(CRC_KEY);
+        if (legacy != null && !legacy.equals(Long.toString(dataCrc.getValue()))) {
+            throw new ModelFormatException(source + ": data checksum mismatch (file damaged): CRC32 "
+                    + dataCrc.getValue() + ", header says " + legacy);
+        }
+        return new Contents(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata),
+                Collections.unmodifiableMap(skipped));
     }
 
-    private record Spec(String name, Shape shape, long begin, long end) {
+    /** The header as strict JSON: valid UTF-8, one object starting at the first byte, then only spaces. */
+    private static JsonNode header(String source, byte[] headerBytes) throws ModelFormatException {
+        String text = StrictJson.utf8(source + ": header", headerBytes);
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == ' ') {
+            end--;
+        }
+        if (!text.startsWith("{")) {
+            throw new ModelFormatException(source + ": header must start with '{'");
+        }
+        JsonNode header = StrictJson.parse(source + ": header", text.substring(0, end));
+        if (!header.isObject()) {
+            throw new ModelFormatException(source + ": header is not a JSON object");
+        }
+        return header;
+    }
+
+    /** The header with the checksum's digits replaced by the placeholder, as the writer checksummed it. */
+    private static byte[] withPlaceholder(String source, byte[] headerBytes, String expected) throws ModelFormatException {
+        if (!expected.matches("[0-9a-f]{8}")) {
+            throw new ModelFormatException(source + ": metadata '" + CHECKSUM_KEY + "' must be 8 lower-case hex digits, got '"
+                    + expected + "'");
+        }
+        int at = checksumValueOffset(source, headerBytes);
+        if (!new String(headerBytes, at, 8, StandardCharsets.US_ASCII).equals(expected)) {
+            throw new ModelFormatException(source + ": the '" + CHECKSUM_KEY + "' entry is not in the form this library writes");
+        }
+        byte[] copy = headerBytes.clone();
+        System.arraycopy(PLACEHOLDER.getBytes(StandardCharsets.US_ASCII), 0, copy, at, 8);
+        return copy;
+    }
+
+    /** Where the checksum's 8 digits start: the one occurrence of {@code "convnet4j.crc32c":"} followed by 8 bytes and '"'. */
+    private static int checksumValueOffset(String source, byte[] header) throws ModelFormatException {
+        int found = -1;
+        for (int i = 0; i + CHECKSUM_FIELD.length + 9 <= header.length; i++) {
+            if (Arrays.equals(header, i, i + CHECKSUM_FIELD.length, CHECKSUM_FIELD, 0, CHECKSUM_FIELD.length)) {
+                if (found >= 0) {
+                    throw new ModelFormatException(source + ": the checksum entry occurs twice in the header");
+                }
+                found = i + CHECKSUM_FIELD.length;
+            }
+        }
+        if (found < 0 || header[found + 8] != '"') {
+            throw new ModelFormatException(source + ": the '" + CHECKSUM_KEY + "' entry is not in the form this library writes");
+        }
+        return found;
+    }
+
+    private static String hex(long crc) {
+        return String.format("%08x", crc);
+    }
+
+    /** A tensor's header entry; {@code decoded} ones are F32 of rank 1..4, the others are kept as {@link Skipped}. */
+    private record Spec(String name, String dtype, long[] dims, long begin, long end) {
+        boolean decoded() {
+            return dtype.equals("F32") && dims.length >= 1;
+        }
     }
 
     private static Map<String, String> metadata(String source, JsonNode node) throws ModelFormatException {
@@ -196,52 +302,9 @@ public final class SafeTensors {
         List<Spec> specs = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey();
-            if (name.equals("__metadata__")) {
-                continue;
+            if (!e.getKey().equals("__metadata__")) {
+                specs.add(spec(source, e.getKey(), e.getValue()));
             }
-            JsonNode t = e.getValue();
-            String where = source + ": tensor '" + name + "'";
-            if (!t.isObject()) {
-                throw new ModelFormatException(where + " is not an object");
-            }
-            String dtype = t.path("dtype").asText("");
-            if (!dtype.equals("F32")) {
-                throw new ModelFormatException(where + " has dtype '" + dtype + "'; only F32 is supported");
-            }
-            JsonNode shapeNode = t.get("shape");
-            JsonNode offsets = t.get("data_offsets");
-            if (shapeNode == null || !shapeNode.isArray() || shapeNode.size() > Shape.MAX_RANK
-                    || offsets == null || !offsets.isArray() || offsets.size() != 2) {
-                throw new ModelFormatException(where + " needs a shape of rank <= " + Shape.MAX_RANK
-                        + " and two data_offsets");
-            }
-            long elements = 1;
-            int[] dims = new int[shapeNode.size()];
-            for (int i = 0; i < dims.length; i++) {
-                JsonNode d = shapeNode.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 1 || d.asLong() > Integer.MAX_VALUE) {
-                    throw new ModelFormatException(where + " has an invalid dimension " + d);
-                }
-                dims[i] = (int) d.asLong();
-                elements *= dims[i];
-                if (elements > Integer.MAX_VALUE / 4) {
-                    throw new ModelFormatException(where + " claims more than " + (Integer.MAX_VALUE / 4) + " elements");
-                }
-            }
-            if (dims.length == 0) {
-                throw new ModelFormatException(where + ": scalars (shape []) are not supported");
-            }
-            long begin = offsets.get(0).asLong(-1);
-            long end = offsets.get(1).asLong(-1);
-            if (!offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong() || begin < 0 || end < begin) {
-                throw new ModelFormatException(where + " has invalid data_offsets " + offsets);
-            }
-            if (end - begin != elements * 4) {
-                throw new ModelFormatException(where + ": shape " + java.util.Arrays.toString(dims) + " needs "
-                        + elements * 4 + " bytes but data_offsets cover " + (end - begin));
-            }
-            specs.add(new Spec(name, Shape.of(dims), begin, end));
         }
         specs.sort(Comparator.comparingLong(Spec::begin));
         long expected = 0;
@@ -256,10 +319,69 @@ public final class SafeTensors {
         return specs;
     }
 
+    private static Spec spec(String source, String name, JsonNode t) throws ModelFormatException {
+        String where = source + ": tensor '" + name + "'";
+        if (!t.isObject()) {
+            throw new ModelFormatException(where + " is not an object");
+        }
+        for (Iterator<String> keys = t.fieldNames(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (!ENTRY_KEYS.contains(key)) {
+                throw new ModelFormatException(where + " has an unknown field '" + key + "'");
+            }
+        }
+        String dtype = t.path("dtype").asText("");
+        boolean f32 = dtype.equals("F32");
+        if (!f32 && !INTEGER_DTYPES.containsKey(dtype)) {
+            throw new ModelFormatException(where + " has dtype '" + dtype + "'; only F32 (and integer types, which are"
+                    + " skipped) are supported");
+        }
+        JsonNode shapeNode = t.get("shape");
+        JsonNode offsets = t.get("data_offsets");
+        if (shapeNode == null || !shapeNode.isArray() || shapeNode.size() > Shape.MAX_RANK
+                || offsets == null || !offsets.isArray() || offsets.size() != 2) {
+            throw new ModelFormatException(where + " needs a shape of rank <= " + Shape.MAX_RANK
+                    + " and two data_offsets");
+        }
+        long elementBytes = f32 ? 4 : INTEGER_DTYPES.get(dtype);
+        long bytes = elementBytes;
+        long[] dims = new long[shapeNode.size()];
+        for (int i = 0; i < dims.length; i++) {
+            // F32 tensors become Shapes (dimensions >= 1); skipped ones may be empty, as PyTorch allows.
+            dims[i] = StrictJson.integer(where + ": dimension " + i, shapeNode.get(i), f32 ? 1 : 0, Integer.MAX_VALUE);
+            bytes *= dims[i];
+            if (bytes > Integer.MAX_VALUE - 8) {
+                throw new ModelFormatException(where + " claims more than " + (Integer.MAX_VALUE - 8) + " bytes");
+            }
+        }
+        long begin = StrictJson.integer(where + ": data_offsets[0]", offsets.get(0), 0, Long.MAX_VALUE);
+        long end = StrictJson.integer(where + ": data_offsets[1]", offsets.get(1), begin, Long.MAX_VALUE);
+        if (end - begin != bytes) {
+            throw new ModelFormatException(where + ": shape " + Arrays.toString(dims) + " of " + dtype + " needs "
+                    + bytes + " bytes but data_offsets cover " + (end - begin));
+        }
+        return new Spec(name, dtype, dims, begin, end);
+    }
+
     /** Serialises to bytes (tests, in-memory models). */
     public static byte[] toBytes(Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, tensors, metadata);
         return out.toByteArray();
+    }
+
+    /**
+     * Recomputes the whole-file checksum of a file in place, as if the writer had produced these
+     * bytes. For tests that need a well-formed file with a chosen header, and for planting a
+     * checker that does not cover the header.
+     */
+    static void resign(byte[] file) throws ModelFormatException {
+        long headerLen = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int at = 8 + checksumValueOffset("resign", Arrays.copyOfRange(file, 8, (int) (8 + headerLen)));
+        byte[] zero = PLACEHOLDER.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(zero, 0, file, at, 8);
+        CRC32C crc = new CRC32C();
+        crc.update(file);
+        System.arraycopy(hex(crc.getValue()).getBytes(StandardCharsets.US_ASCII), 0, file, at, 8);
     }
 }

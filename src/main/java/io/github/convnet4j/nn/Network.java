@@ -23,6 +23,7 @@ public final class Network implements AutoCloseable {
     private final NetworkSpec spec;
     private Tensor inputGradient;
     private Tensor scores;
+    private boolean closed;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
         this.backend = backend;
@@ -134,10 +135,13 @@ public final class Network implements AutoCloseable {
         return p;
     }
 
-    /** Non-learned state saved with the model (batch-norm running averages), by name. */
+    /**
+     * Non-learned state saved with the model (batch-norm running averages), by name: in layer order,
+     * and within a layer by name, so that model files list them in the same order in every JVM.
+     */
     public Map<String, Tensor> buffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        layers.forEach(l -> all.putAll(l.buffers()));
+        layers.forEach(l -> all.putAll(new java.util.TreeMap<>(l.buffers())));
         return all;
     }
 
@@ -182,6 +186,10 @@ public final class Network implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         RuntimeException failure = null;
         for (AutoCloseable c : closeables()) {
             try {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * Builds a {@link Network} layer by layer, tracking the shape so that each layer is checked
@@ -58,9 +59,9 @@ public final class NetworkBuilder {
     public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
                                int strideH, int strideW, int padH, int padW) {
         requireRank(name, 4);
-        record(name, "conv", Map.of("out", outChannels, "kh", kernelH, "kw", kernelW, "sh", strideH, "sw", strideW,
-                "ph", padH, "pw", padW, "rounding", rounding.name()));
-        return add(new Convolution(backend, name, shape.dim(1), outChannels, kernelH, kernelW,
+        return make(name, "conv", Map.of("out", outChannels, "kh", kernelH, "kw", kernelW, "sh", strideH, "sw", strideW,
+                "ph", padH, "pw", padW, "rounding", rounding.name()),
+                () -> new Convolution(backend, name, shape.dim(1), outChannels, kernelH, kernelW,
                 strideH, strideW, padH, padW, rounding, init, rng));
     }
 
@@ -69,68 +70,68 @@ public final class NetworkBuilder {
     }
 
     public NetworkBuilder maxPool(String name, int window, int stride, int pad) {
-        record(name, "maxpool", Map.of("window", window, "stride", stride, "pad", pad, "rounding", rounding.name()));
-        return add(new MaxPooling(backend, name, window, stride, pad, rounding));
+        return make(name, "maxpool", Map.of("window", window, "stride", stride, "pad", pad, "rounding", rounding.name()),
+                () -> new MaxPooling(backend, name, window, stride, pad, rounding));
     }
 
     public NetworkBuilder avgPool(String name, int window, int stride) {
-        record(name, "avgpool", Map.of("window", window, "stride", stride, "rounding", rounding.name()));
-        return add(new AveragePooling(backend, name, window, stride, 0, rounding));
+        return make(name, "avgpool", Map.of("window", window, "stride", stride, "rounding", rounding.name()),
+                () -> new AveragePooling(backend, name, window, stride, 0, rounding));
     }
 
     public NetworkBuilder affine(String name, int outFeatures) {
-        record(name, "affine", Map.of("out", outFeatures));
-        return add(new Affine(backend, name, shape.perItem(), outFeatures, init, rng));
+        return make(name, "affine", Map.of("out", outFeatures),
+                () -> new Affine(backend, name, shape.perItem(), outFeatures, init, rng));
     }
 
     public NetworkBuilder relu(String name) {
-        record(name, "relu", Map.of());
-        return add(ActivationLayer.relu(backend, name));
+        return make(name, "relu", Map.of(),
+                () -> ActivationLayer.relu(backend, name));
     }
 
     public NetworkBuilder leakyRelu(String name, float slope) {
-        record(name, "leaky_relu", Map.of("slope", slope));
-        return add(ActivationLayer.leakyRelu(backend, name, slope));
+        return make(name, "leaky_relu", Map.of("slope", slope),
+                () -> ActivationLayer.leakyRelu(backend, name, slope));
     }
 
     public NetworkBuilder prelu(String name) {
-        record(name, "prelu", Map.of());
-        return add(new PRelu(backend, name, shape.dim(1)));
+        return make(name, "prelu", Map.of(),
+                () -> new PRelu(backend, name, shape.dim(1)));
     }
 
     public NetworkBuilder sigmoid(String name) {
-        record(name, "sigmoid", Map.of());
-        return add(ActivationLayer.sigmoid(backend, name));
+        return make(name, "sigmoid", Map.of(),
+                () -> ActivationLayer.sigmoid(backend, name));
     }
 
     public NetworkBuilder tanh(String name) {
-        record(name, "tanh", Map.of());
-        return add(ActivationLayer.tanh(backend, name));
+        return make(name, "tanh", Map.of(),
+                () -> ActivationLayer.tanh(backend, name));
     }
 
     public NetworkBuilder softplus(String name) {
-        record(name, "softplus", Map.of());
-        return add(ActivationLayer.softplus(backend, name));
+        return make(name, "softplus", Map.of(),
+                () -> ActivationLayer.softplus(backend, name));
     }
 
     public NetworkBuilder dropout(String name, float ratio) {
-        record(name, "dropout", Map.of("ratio", ratio));
-        return add(new Dropout(backend, name, ratio, seed * 31 + layers.size()));
+        return make(name, "dropout", Map.of("ratio", ratio),
+                () -> new Dropout(backend, name, ratio, seed * 31 + layers.size()));
     }
 
     public NetworkBuilder lrn(String name, LrnParams params) {
-        record(name, "lrn", Map.of("size", params.size(), "alpha", params.alpha(), "beta", params.beta(), "k", params.k()));
-        return add(new Lrn(backend, name, params));
+        return make(name, "lrn", Map.of("size", params.size(), "alpha", params.alpha(), "beta", params.beta(), "k", params.k()),
+                () -> new Lrn(backend, name, params));
     }
 
     public NetworkBuilder batchNorm(String name) {
-        record(name, "batchnorm", Map.of());
-        return add(new BatchNorm(backend, name, shape.dim(1)));
+        return make(name, "batchnorm", Map.of(),
+                () -> new BatchNorm(backend, name, shape.dim(1)));
     }
 
     public NetworkBuilder flatten(String name) {
-        record(name, "flatten", Map.of());
-        return add(new Flatten(name));
+        return make(name, "flatten", Map.of(),
+                () -> new Flatten(name));
     }
 
     /** Adds a custom layer; the network then has no spec and cannot be saved as a model file. */
@@ -141,10 +142,25 @@ public final class NetworkBuilder {
         return check(layer);
     }
 
-    private void record(String name, String type, Map<String, Object> args) {
-        if (specs != null) {
-            specs.add(new NetworkSpec.LayerSpec(type, name, args));
+    /**
+     * Constructs the layer and records its spec; if either throws (a bad setting, a failed
+     * allocation), everything built so far is closed before the exception propagates.
+     */
+    private NetworkBuilder make(String name, String type, Map<String, Object> args, Supplier<Layer> constructor) {
+        Layer layer = null;
+        try {
+            layer = constructor.get(); // first, so that the layer's own message names a bad setting
+            if (specs != null) {
+                specs.add(new NetworkSpec.LayerSpec(type, name, args));
+            }
+        } catch (RuntimeException | Error e) {
+            if (layer != null) {
+                layer.close();
+            }
+            closeAll();
+            throw e;
         }
+        return add(layer);
     }
 
     /** Checks the layer accepts the current shape; on a mismatch everything built so far is closed. */
@@ -161,21 +177,33 @@ public final class NetworkBuilder {
     }
 
     public Network softmaxWithLoss() {
-        return build(new SoftmaxWithLoss(backend), "softmax_cross_entropy");
+        return finish(() -> new SoftmaxWithLoss(backend), "softmax_cross_entropy");
     }
 
     public Network meanSquaredError() {
-        return build(new MeanSquaredError(backend), "mean_squared_error");
+        return finish(() -> new MeanSquaredError(backend), "mean_squared_error");
     }
 
     /** Ends with a custom loss layer: the network has no spec and cannot be saved as a model file. */
     public Network build(LossLayer loss) {
-        return new Network(backend, itemShape, layers, loss, null);
+        return finish(() -> loss, null);
     }
 
-    private Network build(LossLayer loss, String lossName) {
-        NetworkSpec spec = specs == null ? null : new NetworkSpec(NetworkSpec.dims(itemShape), specs, lossName);
-        return new Network(backend, itemShape, layers, loss, spec);
+    /** Makes the network, which then owns the layers and the loss; on failure closes them all. */
+    private Network finish(Supplier<LossLayer> lossConstructor, String lossName) {
+        LossLayer loss = null;
+        try {
+            loss = lossConstructor.get();
+            NetworkSpec spec = specs == null || lossName == null ? null
+                    : new NetworkSpec(NetworkSpec.dims(itemShape), specs, lossName);
+            return new Network(backend, itemShape, layers, loss, spec);
+        } catch (RuntimeException | Error e) {
+            if (loss != null) {
+                loss.close();
+            }
+            closeAll();
+            throw e;
+        }
     }
 
     private void requireRank(String layer, int rank) {

@@ -1,38 +1,159 @@
 package io.github.convnet4j.nn;
 
 import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.OutputRounding;
+import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.tensor.Shape;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A network's architecture as plain data: the item shape, the layers with their settings, and
  * the loss. {@link NetworkBuilder} records it as it builds, model files store it as JSON, and
  * {@link #build} replays it, so a saved model is rebuilt without running any stored code.
+ *
+ * <p>A spec is checked in two steps. Constructing one checks each layer on its own: a known type,
+ * exactly the settings that type takes, each of the right type and within {@link Setting}'s range.
+ * {@link #plan} then walks the shapes from the declared input without allocating anything: it gives
+ * every parameter's and buffer's name and shape (what a model file must hold) and bounds what the
+ * spec demands at run time (layer count, activation and im2col sizes per item), so a well-formed
+ * but absurd architecture is refused before any memory is taken.
  */
 public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, String loss) {
+    /** More layers than any network in the literature; a longer list is hostile or corrupt. */
+    public static final int MAX_LAYERS = 1024;
+    /** Elements of one item's activation at any layer (256 MB of floats). */
+    public static final long MAX_ACTIVATION_ELEMENTS = 1L << 26;
+    /** Elements of one item's im2col matrix, C·FH·FW × OH·OW, that a convolution works on (512 MB). */
+    public static final long MAX_IM2COL_ELEMENTS = 1L << 27;
+    /** Longest layer name. */
+    static final int MAX_NAME_LENGTH = 128;
+    /** The losses a spec can name. */
+    public static final Set<String> LOSSES = Set.of("softmax_cross_entropy", "mean_squared_error");
 
-    /** One layer: its type ("conv", "maxpool", ...), its name, and its settings. */
+    /** The Java type a setting is stored as (what the builder records and the JSON reader produces). */
+    public enum Kind {
+        /** An Integer. */
+        INT,
+        /** A Float (slopes, ratios: the builder takes floats). */
+        FLOAT,
+        /** A Double. */
+        DOUBLE,
+        /** The name of an {@link OutputRounding} constant, as a String. */
+        ROUNDING
+    }
+
+    /** One setting of a layer type: its key, type and inclusive range (numbers must also be finite). */
+    public record Setting(String key, Kind kind, double min, double max) {
+        static Setting integer(String key, int min, int max) {
+            return new Setting(key, Kind.INT, min, max);
+        }
+
+        static Setting real(String key, Kind kind, double min, double max) {
+            return new Setting(key, kind, min, max);
+        }
+
+        static Setting rounding() {
+            return new Setting("rounding", Kind.ROUNDING, 0, 0);
+        }
+
+        /** Checks a value of this setting; returns a message describing the fault, or null. */
+        String fault(Object v) {
+            return switch (kind) {
+                case INT -> v instanceof Integer i && i >= min && i <= max ? null
+                        : "must be an integer in [" + (long) min + ", " + (long) max + "], got " + v;
+                case FLOAT, DOUBLE -> (kind == Kind.FLOAT ? v instanceof Float : v instanceof Double)
+                        && Double.isFinite(((Number) v).doubleValue())
+                        && ((Number) v).doubleValue() >= min && ((Number) v).doubleValue() <= max ? null
+                        : "must be a finite " + kind.name().toLowerCase() + " in [" + min + ", " + max + "], got " + v;
+                case ROUNDING -> v instanceof String s && Set.of("STRICT", "FLOOR").contains(s) ? null
+                        : "must be one of STRICT, FLOOR, got " + v;
+            };
+        }
+    }
+
+    private static final int MAX_WINDOW = 1024;
+    private static final Map<String, List<Setting>> SETTINGS = settings();
+
+    private static Map<String, List<Setting>> settings() {
+        Map<String, List<Setting>> m = new LinkedHashMap<>();
+        m.put("conv", List.of(Setting.integer("out", 1, 1 << 16), Setting.integer("kh", 1, MAX_WINDOW),
+                Setting.integer("kw", 1, MAX_WINDOW), Setting.integer("sh", 1, MAX_WINDOW),
+                Setting.integer("sw", 1, MAX_WINDOW), Setting.integer("ph", 0, MAX_WINDOW),
+                Setting.integer("pw", 0, MAX_WINDOW), Setting.rounding()));
+        m.put("maxpool", List.of(Setting.integer("window", 1, MAX_WINDOW), Setting.integer("stride", 1, MAX_WINDOW),
+                Setting.integer("pad", 0, MAX_WINDOW), Setting.rounding()));
+        m.put("avgpool", List.of(Setting.integer("window", 1, MAX_WINDOW), Setting.integer("stride", 1, MAX_WINDOW),
+                Setting.rounding()));
+        m.put("affine", List.of(Setting.integer("out", 1, 1 << 24)));
+        m.put("leaky_relu", List.of(Setting.real("slope", Kind.FLOAT, -1e6, 1e6)));
+        m.put("dropout", List.of(Setting.real("ratio", Kind.FLOAT, 0, Math.nextDown(1f))));
+        m.put("lrn", List.of(Setting.integer("size", 1, 16), Setting.real("alpha", Kind.DOUBLE, 0, 1e6),
+                Setting.real("beta", Kind.DOUBLE, 0, 1e6), Setting.real("k", Kind.DOUBLE, Double.MIN_VALUE, 1e6)));
+        for (String plain : List.of("relu", "prelu", "sigmoid", "tanh", "softplus", "batchnorm", "flatten")) {
+            m.put(plain, List.of());
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The settings a layer type takes, or null for an unknown type. */
+    public static List<Setting> settings(String type) {
+        return SETTINGS.get(type);
+    }
+
+    /** One layer: its type ("conv", "maxpool", ...), its name, and its settings (exactly those its type takes). */
     public record LayerSpec(String type, String name, Map<String, Object> args) {
-        int i(String key) {
-            Object v = args.get(key);
-            if (!(v instanceof Number n)) {
-                throw new IllegalArgumentException("layer " + name + " (" + type + "): setting '" + key
-                        + "' is missing or not a number: " + v);
+        public LayerSpec {
+            if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("layer name must be 1.." + MAX_NAME_LENGTH
+                        + " printable characters, got " + (name == null ? null : "'" + name + "'"));
             }
-            return n.intValue();
+            List<Setting> settings = type == null ? null : SETTINGS.get(type);
+            if (settings == null) {
+                throw new IllegalArgumentException("layer " + name + ": unknown type '" + type + "' (known: "
+                        + SETTINGS.keySet() + ")");
+            }
+            if (args == null) {
+                throw new IllegalArgumentException("layer " + name + " (" + type + "): settings are missing");
+            }
+            Set<String> expected = new HashSet<>();
+            for (Setting s : settings) {
+                expected.add(s.key());
+                if (!args.containsKey(s.key())) {
+                    throw new IllegalArgumentException("layer " + name + " (" + type + "): setting '" + s.key()
+                            + "' is missing");
+                }
+                String fault = s.fault(args.get(s.key()));
+                if (fault != null) {
+                    throw new IllegalArgumentException("layer " + name + " (" + type + "): setting '" + s.key() + "' "
+                            + fault);
+                }
+            }
+            for (String key : args.keySet()) {
+                if (!expected.contains(key)) {
+                    throw new IllegalArgumentException("layer " + name + " (" + type + "): unknown setting '" + key
+                            + "' (this type takes " + expected + ")");
+                }
+            }
+            args = Collections.unmodifiableSortedMap(new TreeMap<>(args)); // one order: byte-reproducible files
+        }
+
+        int i(String key) {
+            return (Integer) args.get(key);
         }
 
         double d(String key) {
-            Object v = args.get(key);
-            if (!(v instanceof Number n)) {
-                throw new IllegalArgumentException("layer " + name + " (" + type + "): setting '" + key
-                        + "' is missing or not a number: " + v);
-            }
-            return n.doubleValue();
+            return ((Number) args.get(key)).doubleValue();
         }
 
         OutputRounding rounding() {
@@ -41,6 +162,35 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
     }
 
     public NetworkSpec {
+        if (itemShape == null || itemShape.isEmpty() || itemShape.size() >= Shape.MAX_RANK) {
+            throw new IllegalArgumentException("item shape must have 1.." + (Shape.MAX_RANK - 1) + " dimensions, got "
+                    + itemShape);
+        }
+        long items = 1;
+        for (Integer d : itemShape) {
+            if (d == null || d < 1) {
+                throw new IllegalArgumentException("item shape dimensions must be >= 1, got " + itemShape);
+            }
+            items *= d;
+            if (items > MAX_ACTIVATION_ELEMENTS) {
+                throw new IllegalArgumentException("item shape " + itemShape + " has more than "
+                        + MAX_ACTIVATION_ELEMENTS + " elements");
+            }
+        }
+        if (layers == null || layers.size() > MAX_LAYERS) {
+            throw new IllegalArgumentException("a network needs a list of at most " + MAX_LAYERS + " layers, got "
+                    + (layers == null ? null : layers.size()));
+        }
+        Set<String> names = new HashSet<>();
+        for (LayerSpec l : layers) {
+            if (l == null || !names.add(l.name())) {
+                throw new IllegalArgumentException("layer names must be unique and present: "
+                        + (l == null ? "null layer" : "'" + l.name() + "' occurs twice"));
+            }
+        }
+        if (!LOSSES.contains(loss)) {
+            throw new IllegalArgumentException("unknown loss '" + loss + "' (known: " + LOSSES + ")");
+        }
         itemShape = List.copyOf(itemShape);
         layers = List.copyOf(layers);
     }
@@ -49,9 +199,140 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         return Shape.of(itemShape.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * What this architecture needs, computed from the spec alone: parameters and buffers by name
+     * (in the order a built network lists them) and the output shape for one item.
+     */
+    public record Plan(Map<String, Shape> parameters, Map<String, Shape> buffers, Shape outputShape) {
+        /** Parameters then buffers: every tensor a model file of this architecture holds. */
+        public Map<String, Shape> tensors() {
+            Map<String, Shape> all = new LinkedHashMap<>(parameters);
+            all.putAll(buffers);
+            return all;
+        }
+    }
+
+    /**
+     * Walks the shapes from the declared input, checking every layer and the run-time bounds;
+     * allocates nothing. Throws IllegalArgumentException naming the layer.
+     */
+    public Plan plan() {
+        Map<String, Shape> params = new LinkedHashMap<>();
+        Map<String, Shape> buffers = new LinkedHashMap<>();
+        Shape s = Network.prependBatch(shape());
+        for (LayerSpec l : layers) {
+            s = planLayer(l, s, params, buffers);
+            if (s.size() > MAX_ACTIVATION_ELEMENTS) {
+                throw new IllegalArgumentException("layer " + l.name() + ": output " + s + " has more than "
+                        + MAX_ACTIVATION_ELEMENTS + " elements per item");
+            }
+        }
+        return new Plan(Collections.unmodifiableMap(params), Collections.unmodifiableMap(buffers), s.withBatch(1));
+    }
+
+    private static Shape planLayer(LayerSpec l, Shape s, Map<String, Shape> params, Map<String, Shape> buffers) {
+        String n = l.name();
+        switch (l.type()) {
+            case "conv" -> {
+                if (s.rank() != 4) {
+                    throw new IllegalArgumentException(n + ": expected input of rank 4, got " + s);
+                }
+                if (l.i("ph") >= l.i("kh") || l.i("pw") >= l.i("kw")) {
+                    // Rows of pure padding would see no input; no architecture needs them.
+                    throw new IllegalArgumentException(n + ": pad " + l.i("ph") + "x" + l.i("pw")
+                            + " must be smaller than the kernel " + l.i("kh") + "x" + l.i("kw"));
+                }
+                Shape filter = Shape.of(checkedDims(n + ".weight", l.i("out"), s.dim(1), l.i("kh"), l.i("kw")));
+                ConvGeometry g = ConvGeometry.of(n, s, filter, l.i("sh"), l.i("sw"), l.i("ph"), l.i("pw"), l.rounding());
+                if ((long) g.colRows() * g.colCols() > MAX_IM2COL_ELEMENTS) {
+                    throw new IllegalArgumentException(n + ": its im2col matrix " + g.colRows() + " x " + g.colCols()
+                            + " has more than " + MAX_IM2COL_ELEMENTS + " elements per item");
+                }
+                params.put(n + ".weight", filter);
+                params.put(n + ".bias", Shape.of(l.i("out")));
+                return g.outputShape();
+            }
+            case "maxpool" -> {
+                return PoolGeometry.of(n, s, l.i("window"), l.i("window"), l.i("stride"), l.i("stride"),
+                        l.i("pad"), l.i("pad"), l.rounding()).outputShape();
+            }
+            case "avgpool" -> {
+                return PoolGeometry.of(n, s, l.i("window"), l.i("window"), l.i("stride"), l.i("stride"), 0, 0,
+                        l.rounding()).outputShape();
+            }
+            case "affine" -> {
+                params.put(n + ".weight", Shape.of(checkedDims(n + ".weight", l.i("out"), s.perItem())));
+                params.put(n + ".bias", Shape.of(l.i("out")));
+                return Shape.of(s.batch(), l.i("out"));
+            }
+            case "prelu" -> {
+                params.put(n + ".weight", Shape.of(s.dim(1)));
+                return s;
+            }
+            case "batchnorm" -> {
+                params.put(n + ".weight", Shape.of(s.dim(1)));
+                params.put(n + ".bias", Shape.of(s.dim(1)));
+                buffers.put(n + ".running_mean", Shape.of(s.dim(1)));
+                buffers.put(n + ".running_var", Shape.of(s.dim(1)));
+                return s;
+            }
+            case "lrn" -> {
+                if (s.rank() != 4) {
+                    throw new IllegalArgumentException(n + ": expected input of rank 4 (N, C, H, W), got " + s);
+                }
+                return s;
+            }
+            case "flatten" -> {
+                return Shape.of(s.batch(), s.perItem());
+            }
+            default -> {
+                return s; // activations and dropout keep the shape
+            }
+        }
+    }
+
+    /** The dimensions, after checking their product fits one tensor. */
+    private static int[] checkedDims(String tensor, int... dims) {
+        long size = 1;
+        for (int d : dims) {
+            size *= d;
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(tensor + ": " + java.util.Arrays.toString(dims) + " has " + size
+                    + " elements, more than one tensor holds");
+        }
+        return dims;
+    }
+
     /** Rebuilds the network (weights freshly initialised from the seed; load saved ones after). */
     public Network build(Backend backend, long seed) {
-        NetworkBuilder b = new NetworkBuilder(backend, shape(), seed);
+        plan();
+        return replay(new NetworkBuilder(backend, shape(), seed));
+    }
+
+    /**
+     * Builds the network with every tensor allocated but not initialised (no random draws, no host
+     * copies), for a loader that then copies every parameter and buffer in. Call {@link #plan} and
+     * check the file against it first.
+     */
+    public Network buildUninitialised(Backend backend) {
+        plan();
+        return replay(new NetworkBuilder(backend, shape(), 0).initializer(LEAVE_AS_ALLOCATED));
+    }
+
+    /** An initializer that draws nothing: the loader overwrites every value. */
+    private static final Initializer LEAVE_AS_ALLOCATED = new Initializer() {
+        @Override
+        public double std(int fanIn, int fanOut) {
+            return 0;
+        }
+
+        @Override
+        public void initialize(Parameter p, int fanIn, int fanOut, Random rng) {
+        }
+    };
+
+    private Network replay(NetworkBuilder b) {
         for (LayerSpec l : layers) {
             b.rounding(l.rounding());
             switch (l.type()) {
@@ -69,13 +350,13 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
                 case "lrn" -> b.lrn(l.name(), new LrnParams(l.i("size"), l.d("alpha"), l.d("beta"), l.d("k")));
                 case "batchnorm" -> b.batchNorm(l.name());
                 case "flatten" -> b.flatten(l.name());
-                default -> throw new IllegalArgumentException("layer " + l.name() + ": unknown type '" + l.type() + "'");
+                default -> throw new IllegalStateException("unreachable: types are checked by LayerSpec");
             }
         }
         return switch (loss) {
             case "softmax_cross_entropy" -> b.softmaxWithLoss();
             case "mean_squared_error" -> b.meanSquaredError();
-            default -> throw new IllegalArgumentException("unknown loss '" + loss + "'");
+            default -> throw new IllegalStateException("unreachable: losses are checked by the constructor");
         };
     }
 

@@ -17,7 +17,12 @@ public final class Parameter implements AutoCloseable {
     public Parameter(Backend backend, String name, Shape shape, boolean decayed) {
         this.name = name;
         this.value = backend.allocate(shape);
-        this.gradient = backend.allocate(shape);
+        try {
+            this.gradient = backend.allocate(shape);
+        } catch (RuntimeException | Error e) {
+            value.close(); // nobody else can: the constructor never returns
+            throw e;
+        }
         this.decayed = decayed;
     }
 
