@@ -22,6 +22,8 @@ public final class ForwardingBackend extends CheckedBackend {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger uploads = new AtomicInteger();
     private final AtomicInteger uploadsLeft = new AtomicInteger(Integer.MAX_VALUE);
+    private final AtomicInteger allocations = new AtomicInteger();
+    private volatile int failingAllocation = -1;
 
     public ForwardingBackend(boolean threadSafe) {
         this.threadSafe = threadSafe;
@@ -40,6 +42,16 @@ public final class ForwardingBackend extends CheckedBackend {
     /** Host-to-device copies so far. */
     public int uploads() {
         return uploads.get();
+    }
+
+    /** Allocations so far, failed ones included. */
+    public int allocations() {
+        return allocations.get();
+    }
+
+    /** Allocation number {@code n} (counting from 0) throws OutOfMemoryError, as a full device would. */
+    public void failAllocation(int n) {
+        failingAllocation = n;
     }
 
     /** The upload after the next {@code n} throws. */
@@ -116,6 +128,9 @@ public final class ForwardingBackend extends CheckedBackend {
 
     @Override
     protected Tensor doAllocate(Shape shape) {
+        if (allocations.getAndIncrement() == failingAllocation) {
+            throw new OutOfMemoryError("allocation " + failingAllocation + " failed (planted)");
+        }
         Tensor t = get(() -> new Tensor(this, shape, new Forwarded(inner.allocate(shape)), true));
         open.incrementAndGet();
         return t;
