@@ -24,10 +24,16 @@ public final class Affine implements Layer {
         this.backend = backend;
         this.name = name;
         this.inFeatures = inFeatures;
-        this.weight = new Parameter(backend, name + ".weight", Shape.of(outFeatures, inFeatures), true);
-        this.bias = new Parameter(backend, name + ".bias", Shape.of(outFeatures), false);
-        this.buffers = new Buffers(backend);
-        init.initialize(weight, inFeatures, outFeatures, rng);
+        UnderConstruction made = new UnderConstruction();
+        try {
+            this.weight = made.add(new Parameter(backend, name + ".weight", Shape.of(outFeatures, inFeatures), true));
+            this.bias = made.add(new Parameter(backend, name + ".bias", Shape.of(outFeatures), false));
+            this.buffers = new Buffers(backend);
+            init.initialize(weight, inFeatures, outFeatures, rng);
+        } catch (RuntimeException | Error e) {
+            made.abandon(e);
+            throw e;
+        }
     }
 
     @Override

@@ -37,15 +37,21 @@ public final class BatchNorm implements Layer {
         this.momentum = momentum;
         this.eps = eps;
         Shape s = Shape.of(channels);
-        this.gamma = new Parameter(backend, name + ".weight", s, false);
-        this.beta = new Parameter(backend, name + ".bias", s, false);
-        this.runningMean = backend.allocate(s);
-        this.runningVar = backend.allocate(s);
-        this.savedMean = backend.allocate(s);
-        this.savedInvStd = backend.allocate(s);
-        this.buffers = new Buffers(backend);
-        backend.fill(gamma.value(), 1f);
-        backend.fill(runningVar, 1f);
+        UnderConstruction made = new UnderConstruction();
+        try {
+            this.gamma = made.add(new Parameter(backend, name + ".weight", s, false));
+            this.beta = made.add(new Parameter(backend, name + ".bias", s, false));
+            this.runningMean = made.add(backend.allocate(s));
+            this.runningVar = made.add(backend.allocate(s));
+            this.savedMean = made.add(backend.allocate(s));
+            this.savedInvStd = made.add(backend.allocate(s));
+            this.buffers = new Buffers(backend);
+            backend.fill(gamma.value(), 1f);
+            backend.fill(runningVar, 1f);
+        } catch (RuntimeException | Error e) {
+            made.abandon(e);
+            throw e;
+        }
     }
 
     @Override

@@ -25,6 +25,7 @@ final class Buffers implements AutoCloseable {
             return t;
         }
         if (t != null) {
+            byRole.remove(role); // a failed allocation below must not leave a closed tensor behind
             t.close();
         }
         t = backend.allocate(shape);

@@ -34,10 +34,17 @@ public final class Convolution implements Layer {
         this.padH = padH;
         this.padW = padW;
         this.rounding = rounding;
-        this.weight = new Parameter(backend, name + ".weight", Shape.of(outChannels, inChannels, kernelH, kernelW), true);
-        this.bias = new Parameter(backend, name + ".bias", Shape.of(outChannels), false);
-        this.buffers = new Buffers(backend);
-        init.initialize(weight, inChannels * kernelH * kernelW, outChannels * kernelH * kernelW, rng);
+        UnderConstruction made = new UnderConstruction();
+        try {
+            this.weight = made.add(new Parameter(backend, name + ".weight",
+                    Shape.of(outChannels, inChannels, kernelH, kernelW), true));
+            this.bias = made.add(new Parameter(backend, name + ".bias", Shape.of(outChannels), false));
+            this.buffers = new Buffers(backend);
+            init.initialize(weight, inChannels * kernelH * kernelW, outChannels * kernelH * kernelW, rng);
+        } catch (RuntimeException | Error e) {
+            made.abandon(e);
+            throw e;
+        }
     }
 
     @Override

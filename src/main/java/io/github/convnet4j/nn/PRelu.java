@@ -16,9 +16,15 @@ public final class PRelu implements Layer {
     public PRelu(Backend backend, String name, int channels) {
         this.backend = backend;
         this.name = name;
-        this.slope = new Parameter(backend, name + ".weight", Shape.of(channels), false);
-        this.buffers = new Buffers(backend);
-        backend.fill(slope.value(), 0.25f);
+        UnderConstruction made = new UnderConstruction();
+        try {
+            this.slope = made.add(new Parameter(backend, name + ".weight", Shape.of(channels), false));
+            this.buffers = new Buffers(backend);
+            backend.fill(slope.value(), 0.25f);
+        } catch (RuntimeException | Error e) {
+            made.abandon(e);
+            throw e;
+        }
     }
 
     @Override

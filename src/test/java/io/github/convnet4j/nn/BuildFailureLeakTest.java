@@ -58,6 +58,31 @@ class BuildFailureLeakTest {
         }
     }
 
+    /**
+     * Every allocation a network of every parameterised layer type makes, failed in turn, inside
+     * layer constructors too (the second parameter of a convolution, BatchNorm's running buffers):
+     * nothing is left allocated.
+     */
+    @Test
+    void failingEachAllocationInTurnLeavesNothingAllocated() {
+        ForwardingBackend probe = new ForwardingBackend(true);
+        everyLayerType(probe).close();
+        int total = probe.allocations();
+        assertTrue(total > 15, "allocations: " + total);
+        for (int n = 0; n < total; n++) {
+            ForwardingBackend c = new ForwardingBackend(true);
+            c.failAllocation(n);
+            assertThrows(OutOfMemoryError.class, () -> everyLayerType(c));
+            assertEquals(0, c.openTensors(), "allocation " + n + " of " + total + " failed");
+        }
+    }
+
+    private static Network everyLayerType(ForwardingBackend c) {
+        return new NetworkBuilder(c, Shape.of(1, 8, 8), 1).conv("conv1", 2, 3, 1, 1).batchNorm("bn1").prelu("act1")
+                .maxPool("pool1", 2, 2, 0).flatten("flat").affine("fc1", 5).batchNorm("bn2").dropout("drop", 0.5f)
+                .affine("fc2", 3).softmaxWithLoss();
+    }
+
     @Test
     void duplicateLayerNamesCloseEverything() {
         ForwardingBackend c = new ForwardingBackend(true);
