@@ -26,18 +26,48 @@ import java.util.Objects;
  */
 public abstract non-sealed class CheckedBackend implements Backend {
 
+    /** Set once by {@link #close}; volatile because a backend may be closed from another thread. */
+    private volatile boolean closed;
+
     protected CheckedBackend() {
     }
 
     private void owned(String op, String arg, Tensor t) {
+        requireOpen(op);
         OpChecks.requireOwned(this, op, arg, t);
     }
+
+    /** A closed backend's handles and memory are gone: using it must fail here, not in native code. */
+    private void requireOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": the " + name() + " backend is closed");
+        }
+    }
+
+    /** Whether {@link #close} has been called. */
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Releases the backend once; later calls do nothing, and every op after it throws IllegalStateException. */
+    @Override
+    public final void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        doClose();
+    }
+
+    /** Releases what the backend holds; called at most once. */
+    protected abstract void doClose();
 
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
     public final Tensor allocate(Shape shape) {
         Objects.requireNonNull(shape, "allocate: shape is null");
+        requireOpen("allocate");
         return doAllocate(shape);
     }
 

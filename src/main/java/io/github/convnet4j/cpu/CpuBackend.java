@@ -394,7 +394,7 @@ public final class CpuBackend extends CheckedBackend {
 
 
     @Override
-    public void close() {
+    protected void doClose() {
         par.close();
     }
 }

@@ -74,7 +74,6 @@ public final class CudaBackend extends CheckedBackend {
     private long scratchBytes;
     private Pointer smallWords;
     private int lastLabelClasses;
-    private boolean closed;
 
     /** Each native object is recorded as soon as it exists, so a failure on the way releases what was made. */
     private CudaBackend(CudaOptions options) {
@@ -576,15 +575,11 @@ public final class CudaBackend extends CheckedBackend {
 
 
     /**
-     * Frees handles, caches and the stream, once; tensors still open lose their memory with the
-     * context. A second call does nothing (the primary context is released exactly once).
+     * Frees handles, caches and the stream; tensors still open lose their memory with the context.
+     * {@link CheckedBackend#close} calls it once, so the primary context is released exactly once.
      */
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void doClose() {
         try {
             bindContext();
             JCuda.cudaStreamSynchronize(stream);

@@ -205,6 +205,45 @@ public abstract class BackendArgumentsContract {
         return tests.stream();
     }
 
+    /**
+     * A closed backend refuses every op with IllegalStateException (its handles and memory are
+     * gone, so the op must not reach native code), and closing it again does nothing.
+     */
+    @Test
+    void aClosedBackendRefusesEveryOpAndClosesOnce() {
+        Backend primary = backend();
+        Backend doomed = createBackend();
+        int madeBefore = made.size();
+        backend = doomed; // cases() build their arguments on backend()
+        try {
+            Map<String, Object[]> argsByMethod = new TreeMap<>();
+            Map<String, Case> cases = cases();
+            for (Method m : spi()) {
+                Case c = cases.get(m.getName());
+                if (c != null) {
+                    argsByMethod.put(m.toString(), c.validArguments().apply(this));
+                }
+            }
+            List<Tensor> doomedTensors = new ArrayList<>(made.subList(madeBefore, made.size()));
+            made.subList(madeBefore, made.size()).clear();
+            doomedTensors.forEach(Tensor::close);
+            doomed.close();
+            doomed.close();
+            assertTrue(doomed instanceof CheckedBackend cb && cb.isClosed());
+            for (Method m : spi()) {
+                Object[] args = argsByMethod.get(m.toString());
+                if (args == null) {
+                    continue;
+                }
+                Throwable e = assertThrows(IllegalStateException.class, call(m, args), m.getName());
+                assertTrue(e.getMessage().contains("backend is closed"), m.getName() + ": " + e.getMessage());
+            }
+            assertThrows(IllegalStateException.class, () -> doomed.allocate(Shape.of(1)));
+        } finally {
+            backend = primary;
+        }
+    }
+
     private DynamicTest refused(Method m, int position, String what, Class<? extends Throwable> expected, Case c,
                                 Function<Object, Object> replace) {
         return DynamicTest.dynamicTest(m.getName() + " refuses " + what + " as argument " + position, () -> {

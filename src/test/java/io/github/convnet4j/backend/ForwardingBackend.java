@@ -331,7 +331,7 @@ public final class ForwardingBackend extends CheckedBackend {
     }
 
     @Override
-    public void close() {
+    protected void doClose() {
         inner.close();
     }
 }
