@@ -52,8 +52,8 @@ public final class IdxReader {
                     + ", expected 0x00000801)");
         }
         int count = count(file, header(file, data, "item count"));
-        requireRoom(f, LABEL_HEADER_BYTES, count, count + " labels");
-        byte[] bytes = readExactly(file, data, count, "labels");
+        boolean exact = requireRoom(f, LABEL_HEADER_BYTES, count, count + " labels");
+        byte[] bytes = readExactly(file, data, count, "labels", exact);
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
             labels[i] = bytes[i] & 0xFF;
@@ -85,17 +85,20 @@ public final class IdxReader {
             throw new DataFormatException(file + ": " + count + " images but the label file has " + labels.length);
         }
         long total = (long) count * rows * cols;
-        requireRoom(f, IMAGE_HEADER_BYTES, total, count + " images of " + rows + "x" + cols);
-        byte[] pixels = readExactly(file, data, (int) total, "pixels");
+        boolean exact = requireRoom(f, IMAGE_HEADER_BYTES, total, count + " images of " + rows + "x" + cols);
+        byte[] pixels = readExactly(file, data, (int) total, "pixels", exact);
         requireEnd(file, data);
         return new Dataset(name, Shape.of(1, rows, cols), pixels, labels, classNames);
     }
 
     /**
      * Checks the body a header promises before any of it is read: within the limit, within the heap,
-     * and within what the file can hold — exactly its remaining length when raw.
+     * and within what the file can hold — exactly its remaining length when raw. Returns whether the
+     * body's size is thereby known to be present (a raw file of exactly that length), so that it can
+     * be read into one array; a gzip body is read into a growing array, whose last doubling holds
+     * 1.5 times the body at once, and so needs that much heap.
      */
-    private static void requireRoom(IdxFile f, long headerBytes, long body, String what) throws DataFormatException {
+    private static boolean requireRoom(IdxFile f, long headerBytes, long body, String what) throws DataFormatException {
         String file = f.name();
         if (body > DataLimits.IDX_MAX_BYTES) {
             throw new DataFormatException(file + ": the header declares " + what + " = " + body
@@ -117,7 +120,9 @@ public final class IdxReader {
             throw new DataFormatException(file + ": truncated: the header promises " + body + " bytes of " + what
                     + ", more than a gzip file of " + stored + " bytes can inflate to");
         }
-        DataLimits.requireHeap(file, what, body);
+        boolean exact = stored >= 0 && !f.gzip();
+        DataLimits.requireHeap(file, what, exact ? body : body + body / 2);
+        return exact;
     }
 
     private static int header(String file, DataInputStream in, String what) throws IOException {
@@ -135,9 +140,14 @@ public final class IdxReader {
         return count;
     }
 
-    /** Reads n bytes in chunks, so a header claiming more than the file holds fails before allocating it all. */
-    private static byte[] readExactly(String file, DataInputStream in, int n, String what) throws IOException {
-        byte[] out = new byte[Math.min(n, 1 << 20)];
+    /**
+     * Reads n bytes. When the file is known to hold them ({@code present}) into one array; otherwise
+     * in a doubling array, so a gzip header claiming more than the stream inflates to fails before
+     * all of it is allocated.
+     */
+    private static byte[] readExactly(String file, DataInputStream in, int n, String what, boolean present)
+            throws IOException {
+        byte[] out = new byte[present ? n : Math.min(n, 1 << 20)];
         int got = 0;
         while (got < n) {
             if (got == out.length) {
