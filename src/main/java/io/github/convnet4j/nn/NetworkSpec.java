@@ -33,6 +33,12 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
     public static final int MAX_LAYERS = 1024;
     /** Elements of one item's activation at any layer (256 MB of floats). */
     public static final long MAX_ACTIVATION_ELEMENTS = 1L << 26;
+    /**
+     * Elements of all layers' outputs for one item together (512 MB of floats): every layer keeps
+     * its own output buffer, so a long chain of large activations needs their sum, not their maximum.
+     * VGG-16 at 224² needs about 15 million, ResNet-50 about 11 million.
+     */
+    public static final long MAX_TOTAL_ACTIVATION_ELEMENTS = 1L << 27;
     /** Elements of one item's im2col matrix, C·FH·FW × OH·OW, that a convolution works on (512 MB). */
     public static final long MAX_IM2COL_ELEMENTS = 1L << 27;
     /** Longest layer name. */
@@ -220,11 +226,17 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         Map<String, Shape> params = new LinkedHashMap<>();
         Map<String, Shape> buffers = new LinkedHashMap<>();
         Shape s = Network.prependBatch(shape());
+        long total = 0;
         for (LayerSpec l : layers) {
             s = planLayer(l, s, params, buffers);
             if (s.size() > MAX_ACTIVATION_ELEMENTS) {
                 throw new IllegalArgumentException("layer " + l.name() + ": output " + s + " has more than "
                         + MAX_ACTIVATION_ELEMENTS + " elements per item");
+            }
+            total += s.size();
+            if (total > MAX_TOTAL_ACTIVATION_ELEMENTS) {
+                throw new IllegalArgumentException("layer " + l.name() + ": the outputs of the layers up to here hold "
+                        + total + " elements per item, more than " + MAX_TOTAL_ACTIVATION_ELEMENTS);
             }
         }
         return new Plan(Collections.unmodifiableMap(params), Collections.unmodifiableMap(buffers), s.withBatch(1));

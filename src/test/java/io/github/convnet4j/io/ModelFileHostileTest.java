@@ -106,6 +106,14 @@ class ModelFileHostileTest {
             many.append(i == 0 ? "" : ",").append("{\"type\":\"relu\",\"name\":\"r").append(i).append("\",\"args\":{}}");
         }
         rejects(ModelBytes.model(many.append("],\"loss\":\"mean_squared_error\"}").toString()), "1025 layers");
+        // The review's 50 KB chain: each of 1,000 ReLUs on a 2048² item is within the per-layer bound, but
+        // every layer keeps its own output: 4.2 billion floats (16 GB) at the first prediction.
+        StringBuilder chain = new StringBuilder("{\"itemShape\":[1,2048,2048],\"layers\":[");
+        for (int i = 0; i < 1000; i++) {
+            chain.append(i == 0 ? "" : ",").append("{\"type\":\"relu\",\"name\":\"r").append(i).append("\",\"args\":{}}");
+        }
+        rejects(ModelBytes.model(chain.append("],\"loss\":\"mean_squared_error\"}").toString()),
+                "the outputs of the layers up to here hold", "elements per item");
     }
 
     @Test
