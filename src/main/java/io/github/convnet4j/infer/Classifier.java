@@ -35,6 +35,7 @@ public final class Classifier implements AutoCloseable {
     private final List<String> classes;
     private final Normalization normalization;
     private final Shape itemShape;
+    private final String source;
     private boolean closed;
 
     private static final class Replica {
@@ -64,6 +65,7 @@ public final class Classifier implements AutoCloseable {
             throws IOException {
         this.backend = backend;
         this.ownsBackend = ownsBackend;
+        this.source = source;
         try {
             if (replicaCount < 1) {
                 throw new IllegalArgumentException("a classifier needs at least one replica, got " + replicaCount);
@@ -163,6 +165,7 @@ public final class Classifier implements AutoCloseable {
                 throw new IllegalArgumentException("image " + i + " has " + img.length + " values; the model expects "
                         + itemShape + " = " + per);
             }
+            requireFinitePixels(i, img);
             if (normalization != null) {
                 normalization.apply(img, itemShape.dim(0), per / itemShape.dim(0), input, i * per);
             } else {
@@ -170,12 +173,37 @@ public final class Classifier implements AutoCloseable {
             }
         }
         float[] scores = run(input, images.size());
+        requireFiniteScores(scores, images.size());
         List<List<Prediction>> out = new ArrayList<>();
         int classCount = scores.length / images.size();
         for (int i = 0; i < images.size(); i++) {
             out.add(topK(Arrays.copyOfRange(scores, i * classCount, (i + 1) * classCount), k));
         }
         return out;
+    }
+
+    private static void requireFinitePixels(int image, float[] pixels) {
+        for (int j = 0; j < pixels.length; j++) {
+            if (!Float.isFinite(pixels[j])) {
+                throw new IllegalArgumentException("image " + image + ": pixel value " + j + " is " + pixels[j]
+                        + "; pixels must be finite (in [0, 1])");
+            }
+        }
+    }
+
+    /**
+     * Finite inputs can still give infinite or NaN scores when the weights are finite but huge (a
+     * 3e38 weight overflows float32); probabilities computed from them would be NaN, which is not a
+     * prediction (and not even JSON). That is a fault of the model, reported as such.
+     */
+    private void requireFiniteScores(float[] scores, int images) {
+        for (int j = 0; j < scores.length; j++) {
+            if (!Float.isFinite(scores[j])) {
+                throw new IllegalStateException(source + ": the model computed a non-finite score (" + scores[j]
+                        + ") for image " + j / (scores.length / images) + " of " + images
+                        + "; its weights overflow float32 arithmetic");
+            }
+        }
     }
 
     /** Predicts from an image of any size: converted to the model's channels and scaled to its input size. */

@@ -230,6 +230,10 @@ public final class SafeTensors {
         if (!text.startsWith("{")) {
             throw new ModelFormatException(source + ": header must start with '{'");
         }
+        if (end == 0 || text.charAt(end - 1) != '}') {
+            // The format pads with spaces only; a newline or tab after the object is not ours.
+            throw new ModelFormatException(source + ": header must end with '}' followed only by spaces");
+        }
         JsonNode header = StrictJson.parse(source + ": header", text.substring(0, end));
         if (!header.isObject()) {
             throw new ModelFormatException(source + ": header is not a JSON object");

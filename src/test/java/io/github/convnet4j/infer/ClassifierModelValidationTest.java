@@ -56,6 +56,30 @@ class ClassifierModelValidationTest {
         }
     }
 
+    /** The review's model: finite but huge weights (3e38) overflow to Inf/NaN scores; that is an error, not NaN probabilities. */
+    @Test
+    void nonFiniteScoresAndNonFinitePixelsAreErrorsNotNaNProbabilities() throws IOException {
+        Path f = dir.resolve("huge.safetensors");
+        try (CpuBackend cpu = new CpuBackend(1);
+             Network net = new NetworkBuilder(cpu, Shape.of(3, 4, 4), 1).affine("fc", 2).softmaxWithLoss()) {
+            float[] w = new float[2 * 48];
+            java.util.Arrays.fill(w, 3e38f);
+            net.parameters().get(0).value().copyFrom(w);
+            ModelFile.save(net, f, Map.of());
+        }
+        float[] ones = new float[48];
+        java.util.Arrays.fill(ones, 1f);
+        try (CpuBackend cpu = new CpuBackend(1); Classifier c = Classifier.load(f, cpu, 1)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.predict(ones, 1));
+            assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("non-finite score"),
+                    e.getMessage());
+            float[] nan = ones.clone();
+            nan[7] = Float.NaN;
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> c.predict(nan, 1));
+            assertTrue(bad.getMessage().contains("pixel value 7 is NaN"), bad.getMessage());
+        }
+    }
+
     @Test
     void normalisationMustHaveOneFiniteMeanAndAPositiveStdPerChannel() throws IOException {
         refused(model(Map.of("normalization", "[0.5];[0.2]")), "'normalization'", "1 channels", "3");

@@ -157,7 +157,8 @@ class ModelFileHostileTest {
         String header = ModelBytes.header(good).stripTrailing();
         ModelBytes.load(good);
         // Trailing content after the JSON object (padding must be spaces).
-        rejects(ModelBytes.withHeader(good, header + "x", true), "header", "JSON");
+        rejects(ModelBytes.withHeader(good, header + "x", true), "header must end with '}' followed only by spaces");
+        rejects(ModelBytes.withHeader(good, header + "\n\t\r", true), "header must end with '}' followed only by spaces");
         rejects(ModelBytes.withHeader(good, header + "{}", true), "header has content after its JSON value");
         // A second normalization key: the last one must not silently win.
         rejects(ModelBytes.withHeader(good, header.replace("\"__metadata__\":{",
