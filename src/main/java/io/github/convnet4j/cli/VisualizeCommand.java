@@ -6,10 +6,7 @@ import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
-import io.github.convnet4j.train.EpochRecord;
 import io.github.convnet4j.viz.Pictures;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,21 +24,24 @@ final class VisualizeCommand implements Callable<Integer> {
     Path input;
     @Option(names = {"-o", "--output"}, required = true, description = "the PNG to write")
     Path output;
-    @Option(names = "--index", defaultValue = "0", description = "test image for 'features'")
+    @Option(names = "--index", defaultValue = "0", description = "test image for 'features' (default: ${DEFAULT-VALUE})")
     int index;
     @Option(names = "--scale", defaultValue = "0", description = "pixels per value (default: 8 for filters, 3 for features)")
     int scale;
     @Mixin
-    DataOptions data = new DataOptions();
+    DataOptions.Test data = new DataOptions.Test();
 
     @Override
     public Integer call() throws Exception {
         OptionRanges.atLeast("--index", index, 0);
         OptionRanges.between("--scale", scale, 0, OptionRanges.MAX_SCALE);
         data.checkOptions();
+        InputFiles.requireWritableTarget("-o", output, true);
+        if (what.equals("filters") || what.equals("features")) {
+            InputFiles.requireModelFile(input);
+        }
         switch (what) {
-            case "curves" -> Pictures.writePng(Pictures.curves(EpochRecord.fromCsv(
-                    Files.readString(input, StandardCharsets.UTF_8))), output);
+            case "curves" -> Pictures.writePng(Pictures.curves(HistoryFile.read(input)), output);
             case "filters", "features" -> model();
             default -> throw new IllegalArgumentException("unknown picture '" + what + "': expected filters, features or curves");
         }
@@ -57,7 +57,7 @@ final class VisualizeCommand implements Callable<Integer> {
                     Pictures.writePng(Pictures.filters(net, scale > 0 ? scale : 8), output);
                     return;
                 }
-                DataSources.Split split = data.load();
+                DataSources.Split split = data.load(net.itemShape(), null);
                 Shape item = net.itemShape();
                 if (index >= split.test().size()) {
                     throw new IllegalArgumentException("--index " + index + " is outside the test set [0, "
