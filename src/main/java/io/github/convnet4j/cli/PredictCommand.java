@@ -29,7 +29,8 @@ final class PredictCommand implements Callable<Integer> {
     List<Path> images = List.of();
     @Option(names = "--index", split = ",", description = "test-set entries of --dataset to classify, e.g. 0,1,2")
     List<Integer> indices = List.of();
-    @Option(names = "--top", defaultValue = "3", description = "how many classes to show per image (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top", description = "how many classes to show per image (default: 3, or all if the model has fewer)")
+    Integer topOption;
     int top;
     @Option(names = "--auto-invert", defaultValue = "true", negatable = true, fallbackValue = "true",
             description = "for a gray model trained on a dark background (Fashion-MNIST, MNIST): invert an image whose"
@@ -39,11 +40,14 @@ final class PredictCommand implements Callable<Integer> {
             + " this PNG; one image file only")
     Path saveInput;
 
+    static final int DEFAULT_TOP = 3;
+
     @Override
     public Integer call() throws Exception {
         if (images.isEmpty() && indices.isEmpty()) {
             throw new IllegalArgumentException("give image files or --index entries to classify");
         }
+        top = topOption == null ? DEFAULT_TOP : topOption;
         OptionRanges.atLeast("--top", top, 1);
         data.checkOptions();
         InputFiles.requireModelFile(model);
@@ -59,7 +63,9 @@ final class PredictCommand implements Callable<Integer> {
         }
         boolean darkBackgroundModel = autoInvert && trainedOnDarkBackground();
         try (Classifier c = Classifier.load(model)) {
-            if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
+            if (topOption == null) {
+                top = Math.min(DEFAULT_TOP, Math.max(1, c.classes().size()));
+            } else if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
                 OptionRanges.between("--top", top, 1, c.classes().size());
             }
             for (Path p : images) {

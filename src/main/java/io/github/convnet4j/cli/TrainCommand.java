@@ -181,8 +181,9 @@ final class TrainCommand implements Callable<Integer> {
                     + " watches the held-out accuracy");
         }
         if (inputShape != null && !data.isFolder()) {
+            Shape fixed = data.fixedItemShape();
             throw new IllegalArgumentException("--input-shape is for --dataset folder; " + data.dataset + " has "
-                    + data.fixedItemShape() + " images");
+                    + fixed.dim(0) + "x" + fixed.dim(1) + "x" + fixed.dim(2) + " images");
         }
         Shape item = data.isFolder() ? folderShape() : data.fixedItemShape();
         ModelInputs.requireFits(model, item, data.isFolder() ? "--input-shape" : "--dataset " + data.dataset);
