@@ -27,7 +27,7 @@ abstract class DataOptions {
     Path dir;
 
     @Option(names = "--test-data", description = "--dataset folder only: a folder of the same classes to test on"
-            + " (default: 20 % of --data, held out by a fixed seed)")
+            + " (default: 20%% of --data, held out by a fixed seed)")
     Path testDir;
 
     @Option(names = "--bad-images", defaultValue = "fail",

@@ -66,10 +66,10 @@ final class InputFiles {
      * A file that {@code --output}/{@code -o} may write: not a folder, and, unless {@code replace},
      * not an existing file.
      */
-    static void requireWritableTarget(String option, Path file, boolean replace) {
+    static void requireWritableTarget(String option, Path file, boolean replace, String exampleName) {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(option + " " + file + " is a folder; expected a file name, such as "
-                    + file.resolve("model.safetensors"));
+                    + file.resolve(exampleName));
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && Files.exists(parent) && !Files.isDirectory(parent)) {

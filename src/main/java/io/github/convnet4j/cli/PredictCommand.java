@@ -59,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--save-input writes one picture: give exactly one image file, not "
                         + images.size());
             }
-            InputFiles.requireWritableTarget("--save-input", saveInput, true);
+            InputFiles.requireWritableTarget("--save-input", saveInput, true, "input.png");
         }
         boolean darkBackgroundModel = autoInvert && trainedOnDarkBackground();
         try (Classifier c = Classifier.load(model)) {

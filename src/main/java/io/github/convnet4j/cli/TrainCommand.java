@@ -197,7 +197,7 @@ final class TrainCommand implements Callable<Integer> {
             InputFiles.requireFile(runDir.resolve(Trainer.CHECKPOINT_FILE), "the checkpoint of the run to --resume");
         }
         if (output != null) {
-            InputFiles.requireWritableTarget("--output", output, force || resume);
+            InputFiles.requireWritableTarget("--output", output, force || resume, MODEL_FILE);
         }
         return s;
     }

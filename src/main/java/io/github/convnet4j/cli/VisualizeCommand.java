@@ -36,7 +36,7 @@ final class VisualizeCommand implements Callable<Integer> {
         OptionRanges.atLeast("--index", index, 0);
         OptionRanges.between("--scale", scale, 0, OptionRanges.MAX_SCALE);
         data.checkOptions();
-        InputFiles.requireWritableTarget("-o", output, true);
+        InputFiles.requireWritableTarget("-o", output, true, what + ".png");
         if (what.equals("filters") || what.equals("features")) {
             InputFiles.requireModelFile(input);
         }

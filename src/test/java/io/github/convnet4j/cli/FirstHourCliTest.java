@@ -145,6 +145,8 @@ class FirstHourCliTest {
                 "train", "--model", "alexnet", "--data", d},
             {"--output " + folder + " is a folder; expected a file name, such as " + folder.resolve("model.safetensors"),
                 "train", "--output", folder.toString(), "--data", d},
+            {"-o " + folder + " is a folder; expected a file name, such as " + folder.resolve("filters.png"),
+                "visualize", "filters", model.toString(), "-o", folder.toString()},
             {"--optimizer 'adamw' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop or adam",
                 "train", "--optimizer", "adamw", "--data", d},
             {"--dataset 'imagenet' is unknown: expected one of [fashion-mnist, mnist, cifar10, folder]",
@@ -168,6 +170,10 @@ class FirstHourCliTest {
             assertEquals("convnet4j: " + c[0], r.errLine(), String.join(" ", args));
         }
         assertTrue(!Files.exists(runs) || names(runs).isEmpty(), "no run folder was created by a refused command");
+
+        CliRun.Result e = CliRun.run("eval", model.toString(), "--limit", "50", "--device", "cpu");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("(first 50 test images) (50 test images)") && e.out().contains("(50 items)"), e.out());
 
         CliRun.Result r = CliRun.run("visualize", "features", model.toString(), "--index", "99999", "-o",
                 dir.resolve("x.png").toString());
@@ -198,9 +204,12 @@ class FirstHourCliTest {
             assertTrue(train.out().replaceAll("\\s+", " ").contains(s), s + " in\n" + train.out());
         }
         for (String cmd : new String[]{"eval", "predict"}) {
-            String help = CliRun.run(cmd, "--help").out().replaceAll("\\s+", " ");
+            CliRun.Result h = CliRun.run(cmd, "--help");
+            assertFalse(h.err().contains("WARN"), h.err()); // picocli formats descriptions: a bare % is a warning
+            assertTrue(h.out().contains("20% of --data"), h.out());
+            String help = h.out().replaceAll("\\s+", " ");
             assertTrue(help.contains("use only the first N test images"), help);
         }
-        assertTrue(CliRun.run("predict", "--help").out().contains("(default: 3)"));
+        assertTrue(CliRun.run("predict", "--help").out().contains("(default: 3,"));
     }
 }
