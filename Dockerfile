@@ -33,4 +33,4 @@ USER convnet4j
 WORKDIR /runs
 VOLUME ["/data", "/runs"]
 ENTRYPOINT ["java", "-jar", "/opt/convnet4j/convnet4j.jar"]
-CMD ["train", "--model", "lenet", "--epochs", "15", "--schedule", "cosine", "--device", "auto", "--checkpoint-dir", "/runs", "--output", "/runs/model.safetensors", "--no-progress"]
+CMD ["train", "--model", "lenet", "--epochs", "15", "--schedule", "cosine", "--device", "auto", "--runs", "/runs", "--no-progress"]

@@ -27,12 +27,12 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
     @Mixin
-    DataOptions data = new DataOptions();
-    @Option(names = "--model", defaultValue = "lenet")
+    DataOptions.Training data = new DataOptions.Training();
+    @Option(names = "--model", defaultValue = "lenet", description = "for 'epoch' (default: ${DEFAULT-VALUE})")
     String model;
-    @Option(names = "--epochs", defaultValue = "1")
+    @Option(names = "--epochs", defaultValue = "1", description = "for 'epoch' (default: ${DEFAULT-VALUE})")
     int epochs;
-    @Option(names = "--batch", defaultValue = "100")
+    @Option(names = "--batch", defaultValue = "100", description = "for 'epoch' (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--threads", description = "CPU threads for 'cpu' (default: all)")
     Integer threads;
@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Trains with Adam (lr 1e-3) and prints the trainer's per-epoch lines, whose time is the figure. */
     private void epochs() throws Exception {
-        DataSources.Split split = data.load();
+        DataSources.Split split = data.load(data.isFolder() ? ModelInputs.folderDefault(model) : null, null);
         Normalization norm = Normalization.of(split.train());
         try (Backend backend = device.open();
              Network net = Models.build(model, backend, split.train().itemShape(), split.train().classes(), 1);

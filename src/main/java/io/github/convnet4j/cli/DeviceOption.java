@@ -17,6 +17,13 @@ final class DeviceOption {
     @Option(names = "--deterministic", description = "only bit-reproducible cuDNN algorithms on CUDA")
     boolean deterministic;
 
+    /** The device's name, before any data is loaded (the same message as {@link Backends#open}). */
+    void checkName() {
+        if (!java.util.List.of("auto", "cpu", "cuda").contains(device.toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("unknown device '" + device + "': expected auto, cpu or cuda");
+        }
+    }
+
     Backend open() {
         CudaOptions d = CudaOptions.defaults();
         CudaOptions o = new CudaOptions(d.device(), tf32, false, deterministic, d.maxWorkspaceBytes());

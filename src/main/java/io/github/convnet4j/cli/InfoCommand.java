@@ -16,6 +16,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        InputFiles.requireModelFile(model);
         try (CpuBackend cpu = new CpuBackend(1)) {
             ModelFile.Loaded loaded = ModelFile.load(cpu, model);
             try (var net = loaded.network()) {

@@ -58,12 +58,25 @@ public final class Main implements Runnable {
             return "out of memory (" + ex.getMessage() + "): use a smaller --batch or --limit, or give Java a larger"
                     + " heap with -Xmx";
         }
+        if (ex instanceof java.nio.file.FileSystemException fs && fs.getFile() != null) {
+            return fileProblem(fs);
+        }
         String m = ex.getMessage();
         if (!expected(ex)) {
             return "internal error: " + ex.getClass().getSimpleName() + (m == null ? "" : ": " + m) + " (set "
                     + TRACE_ENV + "=1 to see where)";
         }
         return m == null ? ex.getClass().getSimpleName() : m;
+    }
+
+    /** The JDK's file errors say only the path ("nosuch.safetensors") or only the reason ("Is a directory"). */
+    private static String fileProblem(java.nio.file.FileSystemException fs) {
+        String what = fs instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                : fs instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : fs instanceof java.nio.file.FileAlreadyExistsException ? "exists already"
+                : fs instanceof java.nio.file.NotDirectoryException ? "is not a folder"
+                : fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
+        return fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ": " + what;
     }
 
     /** Failures that explain themselves: bad input, bad settings, files, the environment. */

@@ -1,9 +1,14 @@
 package io.github.convnet4j.cli;
 
 import io.github.convnet4j.data.DataSources;
+import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.infer.Classifier;
 import io.github.convnet4j.infer.ImageDecoder;
+import io.github.convnet4j.infer.Images;
 import io.github.convnet4j.infer.Prediction;
+import io.github.convnet4j.io.SafeTensors;
+import io.github.convnet4j.viz.Pictures;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -17,33 +22,69 @@ import picocli.CommandLine.Parameters;
         description = "Top-k classes for image files, or for test-set entries (--index).")
 final class PredictCommand implements Callable<Integer> {
     @Mixin
-    DataOptions data = new DataOptions();
+    DataOptions.Test data = new DataOptions.Test();
     @Parameters(index = "0", description = "the model file")
     Path model;
-    @Parameters(index = "1..*", arity = "0..*", description = "image files (PNG, JPEG, ...)")
+    @Parameters(index = "1..*", arity = "0..*", description = "image files (PNG, JPEG, GIF, BMP)")
     List<Path> images = List.of();
     @Option(names = "--index", split = ",", description = "test-set entries of --dataset to classify, e.g. 0,1,2")
     List<Integer> indices = List.of();
-    @Option(names = "--top", defaultValue = "3")
+    @Option(names = "--top", description = "how many classes to show per image (default: 3, or all if the model has fewer)")
+    Integer topOption;
     int top;
+    @Option(names = "--auto-invert", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "for a gray model trained on a dark background (Fashion-MNIST, MNIST): invert an image whose"
+                    + " border is light, as a photo of a dark object on white paper (default: ${DEFAULT-VALUE})")
+    boolean autoInvert;
+    @Option(names = "--save-input", description = "write the image as the model saw it (its size, inverted or not) to"
+            + " this PNG; one image file only")
+    Path saveInput;
+
+    static final int DEFAULT_TOP = 3;
 
     @Override
     public Integer call() throws Exception {
         if (images.isEmpty() && indices.isEmpty()) {
             throw new IllegalArgumentException("give image files or --index entries to classify");
         }
+        top = topOption == null ? DEFAULT_TOP : topOption;
         OptionRanges.atLeast("--top", top, 1);
         data.checkOptions();
+        InputFiles.requireModelFile(model);
+        for (Path p : images) {
+            InputFiles.requireFile(p, "an image file (PNG, JPEG, GIF, BMP)");
+        }
+        if (saveInput != null) {
+            if (images.size() != 1) {
+                throw new IllegalArgumentException("--save-input writes one picture: give exactly one image file, not "
+                        + images.size());
+            }
+            InputFiles.requireWritableTarget("--save-input", saveInput, true, "input.png");
+        }
+        boolean darkBackgroundModel = autoInvert && trainedOnDarkBackground();
         try (Classifier c = Classifier.load(model)) {
-            if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
+            if (topOption == null) {
+                top = Math.min(DEFAULT_TOP, Math.max(1, c.classes().size()));
+            } else if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is
                 OptionRanges.between("--top", top, 1, c.classes().size());
             }
             for (Path p : images) {
                 // Header checked against the pixel limit before decoding; decoded subsampled to the model's size.
-                print(p.toString(), c.predict(ImageDecoder.toPixels(p, c.itemShape(), ImageDecoder.DEFAULT_MAX_PIXELS), top));
+                float[] pixels = ImageDecoder.toPixels(p, c.itemShape(), ImageDecoder.DEFAULT_MAX_PIXELS);
+                String what = p.toString();
+                if (darkBackgroundModel && Images.hasLightBackground(pixels, c.itemShape())) {
+                    Images.invert(pixels);
+                    what += " (light background: inverted, as the model was trained on dark ones; --no-auto-invert"
+                            + " to turn this off)";
+                }
+                if (saveInput != null) {
+                    Pictures.writePng(Images.toImage(pixels, c.itemShape()), saveInput);
+                    what += " (the model's input written to " + saveInput + ")";
+                }
+                print(what, c.predict(pixels, top));
             }
             if (!indices.isEmpty()) {
-                DataSources.Split split = data.load();
+                DataSources.Split split = data.load(c.itemShape(), c.classes().isEmpty() ? null : c.classes());
                 for (int i : indices) {
                     if (i < 0 || i >= split.test().size()) {
                         throw new IllegalArgumentException("--index " + i + " is outside the test set [0, " + split.test().size() + ")");
@@ -54,6 +95,19 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Whether the model is gray and its training images were mostly dark (mean pixel below 0.5, as
+     * Fashion-MNIST's 0.29 and MNIST's 0.13): a light object on a dark background.
+     */
+    private boolean trainedOnDarkBackground() throws IOException {
+        String norm = SafeTensors.read(model).metadata().get("normalization");
+        if (norm == null) {
+            return false;
+        }
+        float[] mean = Normalization.decode(norm).mean();
+        return mean.length == 1 && mean[0] < 0.5f;
     }
 
     private static void print(String what, List<Prediction> ps) {

@@ -15,12 +15,17 @@ import io.github.convnet4j.optim.Nesterov;
 import io.github.convnet4j.optim.Optimizer;
 import io.github.convnet4j.optim.RmsProp;
 import io.github.convnet4j.optim.Sgd;
+import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.train.Checkpoint;
+import io.github.convnet4j.train.EpochRecord;
 import io.github.convnet4j.train.Evaluation;
 import io.github.convnet4j.train.LearningRateSchedule;
 import io.github.convnet4j.train.Trainer;
+import io.github.convnet4j.viz.Pictures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -29,57 +34,94 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a network; prints loss, accuracy and time per epoch and writes a model file.")
+        description = "Train a network; prints loss, accuracy and time per epoch, and writes the model, history.csv,"
+                + " a checkpoint and curves.png into a folder of its own (runs/<model>-<time>/).")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
     @Mixin
-    DataOptions data = new DataOptions();
+    DataOptions.Training data = new DataOptions.Training();
 
-    @Option(names = "--model", defaultValue = "lenet", description = "one of ${COMPLETION-CANDIDATES}... : "
-            + "lenet, lenet-classic-tanh, lenet-classic-sigmoid, simpleconvnet, alexnet (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "lenet", description = "lenet, lenet-classic-tanh, lenet-classic-sigmoid,"
+            + " simpleconvnet or alexnet (default: ${DEFAULT-VALUE})")
     String model;
-    @Option(names = "--epochs", defaultValue = "10")
+    @Option(names = "--epochs", defaultValue = "10", description = "passes over the training set (default: ${DEFAULT-VALUE})")
     int epochs;
-    @Option(names = "--batch", defaultValue = "100")
+    @Option(names = "--batch", defaultValue = "100", description = "mini-batch size (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum, nesterov, adagrad, rmsprop, adam")
+    @Option(names = "--optimizer", defaultValue = "adam",
+            description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE})")
     String optimizer;
-    @Option(names = "--lr", defaultValue = "0.001")
+    @Option(names = "--lr", defaultValue = "0.001", description = "learning rate (default: ${DEFAULT-VALUE})")
     double lr;
-    @Option(names = "--weight-decay", defaultValue = "0")
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
     float weightDecay;
-    @Option(names = "--schedule", defaultValue = "constant", description = "constant, step:SIZE:GAMMA or cosine[:MIN_LR]")
+    @Option(names = "--schedule", defaultValue = "constant",
+            description = "constant, step:SIZE:GAMMA or cosine[:MIN_LR] (default: ${DEFAULT-VALUE})")
     String schedule;
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "seed of weights, shuffling, dropout and augmentation"
+            + " (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--augment", description = "random crop (padding 2 for 28x28, 4 otherwise) and horizontal flip; colour jitter for RGB")
     boolean augment;
-    @Option(names = "--validation", defaultValue = "0", description = "fraction of training data held out for early stopping")
+    @Option(names = "--validation", defaultValue = "0",
+            description = "fraction of training data held out for early stopping (default: ${DEFAULT-VALUE})")
     double validation;
-    @Option(names = "--patience", defaultValue = "0", description = "stop after this many epochs without a better validation accuracy")
+    @Option(names = "--patience", defaultValue = "0", description = "with --validation: stop after this many epochs without"
+            + " a better validation accuracy and keep the best epoch's weights (default: ${DEFAULT-VALUE}: never stop)")
     int patience;
-    @Option(names = "--checkpoint-dir", description = "write checkpoint.safetensors and history.csv here")
-    Path checkpointDir;
-    @Option(names = "--checkpoint-every", defaultValue = "1")
+    @Option(names = {"--run-dir", "--checkpoint-dir"}, description = "this run's folder, for model.safetensors, history.csv,"
+            + " checkpoint.safetensors and curves.png (default: a new folder in --runs for every run)")
+    Path runDir;
+    @Option(names = "--runs", defaultValue = "runs", description = "where each run without --run-dir gets a new folder"
+            + " <model>-<yyyyMMdd-HHmmss> (default: ${DEFAULT-VALUE})")
+    Path runsParent;
+    @Option(names = "--checkpoint", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "write checkpoint.safetensors (model, optimizer state, history) into the run folder, for --resume"
+                    + " (default: ${DEFAULT-VALUE})")
+    boolean checkpoint;
+    @Option(names = "--checkpoint-every", defaultValue = "1",
+            description = "write the checkpoint after every N-th epoch, and after the last (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
-    @Option(names = "--resume", description = "continue from the checkpoint in --checkpoint-dir")
+    @Option(names = "--resume", description = "continue the run in --run-dir from its checkpoint")
     boolean resume;
-    @Option(names = "--output", defaultValue = "model.safetensors", description = "the trained model file")
+    @Option(names = "--output", description = "the trained model file (default: model.safetensors in the run folder)")
     Path output;
-    @Option(names = "--progress", defaultValue = "true", negatable = true, description = "show a progress bar")
+    @Option(names = "--force", description = "replace an existing --output, or start over in a --run-dir that holds a run")
+    boolean force;
+    @Option(names = "--input-shape", description = "--dataset folder only: CxHxW the images are cropped and resized to"
+            + " (default: 1x28x28 for lenet, 3x32x32 for simpleconvnet, 3x224x224 for alexnet)")
+    String inputShape;
+    @Option(names = "--progress", defaultValue = "true", negatable = true,
+            description = "show a progress bar on a terminal (default: ${DEFAULT-VALUE})")
     boolean progress;
 
     @Override
     public Integer call() throws Exception {
-        checkOptions();
-        if (resume && checkpointDir == null) {
-            throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        LearningRateSchedule lrSchedule = checkOptions();
+        Shape folderShape = folderShape();
+        Path run = runFolder();
+        try {
+            return train(run, lrSchedule, folderShape);
+        } catch (Throwable e) {
+            if (runDir == null) { // a new folder that failed before anything was written: no litter
+                try (var left = Files.list(run)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(run);
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the failure itself is what the user needs to see
+                }
+            }
+            throw e;
         }
-        if (checkpointDir != null) {
-            removeStaleTemporaries();
-        }
-        DataSources.Split split = data.load();
+    }
+
+    private int train(Path run, LearningRateSchedule lrSchedule, Shape folderShape) throws Exception {
+        Path modelFile = output != null ? output : run.resolve(MODEL_FILE);
+        removeStaleTemporaries(run, modelFile);
+        System.out.println("run folder: " + run);
+        DataSources.Split split = data.load(folderShape, null);
         System.out.printf("data: %s, %d training and %d test images of %s%n", split.source(), split.train().size(),
                 split.test().size(), split.train().itemShape());
         Normalization norm = Normalization.of(split.train());
@@ -89,28 +131,32 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("model: %s, %,d parameters, backend %s%n", model, net.parameterCount(), backend.name());
             Checkpoint.Progress from = null;
             if (resume) {
-                Path ckpt = checkpointDir.resolve(Trainer.CHECKPOINT_FILE);
-                if (!Files.isRegularFile(ckpt)) {
-                    throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
-                }
+                Path ckpt = run.resolve(Trainer.CHECKPOINT_FILE);
                 from = Checkpoint.restore(ckpt, net, opt);
                 System.out.printf("resuming after epoch %d from %s%n", from.epochsDone(), ckpt);
             }
             Map<String, String> meta = Trainer.modelMetadata(split.train(), norm, model);
-            Trainer.Config cfg = new Trainer.Config(epochs, batch, LearningRateSchedule.parse(schedule, lr, epochs), seed,
-                    augmentation(split), validation, patience, checkpointDir, checkpointEvery,
-                    progress && System.console() != null);
-            new Trainer(net, opt, cfg, meta, System.out::println).fit(split.train(), split.test(), norm, from);
+            Trainer.Config cfg = new Trainer.Config(epochs, batch, lrSchedule, seed, augmentation(split), validation, patience,
+                    run, checkpointEvery, progress && System.console() != null, checkpoint);
+            List<EpochRecord> history = new Trainer(net, opt, cfg, meta, System.out::println)
+                    .fit(split.train(), split.test(), norm, from);
             Evaluation eval = Evaluation.of(net, split.test(), norm, batch);
             System.out.print(eval.report());
-            ModelFile.save(net, output, meta);
-            System.out.println("model written to " + output);
+            ModelFile.save(net, modelFile, meta);
+            System.out.println("model written to " + modelFile);
+            Path curves = run.resolve(CURVES_FILE);
+            Pictures.writePng(Pictures.curves(history), curves);
+            System.out.println("loss and accuracy curves in " + curves + ", figures per epoch in "
+                    + run.resolve(Trainer.HISTORY_FILE));
         }
         return 0;
     }
 
-    /** Every numeric option's range, before anything is loaded. */
-    private void checkOptions() {
+    static final String MODEL_FILE = "model.safetensors";
+    static final String CURVES_FILE = "curves.png";
+
+    /** Every option, before anything is loaded: ranges, names, files and whether the model takes the data; returns the schedule. */
+    private LearningRateSchedule checkOptions() {
         OptionRanges.atLeast("--epochs", epochs, 1);
         OptionRanges.between("--batch", batch, 1, OptionRanges.MAX_BATCH);
         OptionRanges.positiveFinite("--lr", lr);
@@ -118,14 +164,76 @@ final class TrainCommand implements Callable<Integer> {
         OptionRanges.fraction("--validation", validation);
         OptionRanges.atLeast("--patience", patience, 0);
         OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
+        ModelInputs.requireKnown(model);
+        device.checkName();
+        try (Optimizer ignored = optimizer(optimizer, (float) lr, weightDecay)) {
+            // only the name is checked here
+        }
+        LearningRateSchedule s;
+        try {
+            s = LearningRateSchedule.parse(schedule, lr, epochs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+        }
         data.checkOptions();
+        if (patience > 0 && validation == 0) {
+            throw new IllegalArgumentException("--patience needs --validation, e.g. --validation 0.1: early stopping"
+                    + " watches the held-out accuracy");
+        }
+        if (inputShape != null && !data.isFolder()) {
+            Shape fixed = data.fixedItemShape();
+            throw new IllegalArgumentException("--input-shape is for --dataset folder; " + data.dataset + " has "
+                    + fixed.dim(0) + "x" + fixed.dim(1) + "x" + fixed.dim(2) + " images");
+        }
+        Shape item = data.isFolder() ? folderShape() : data.fixedItemShape();
+        ModelInputs.requireFits(model, item, data.isFolder() ? "--input-shape" : "--dataset " + data.dataset);
+        if (runDir == null && Files.exists(runsParent) && !Files.isDirectory(runsParent)) {
+            throw new IllegalArgumentException("--runs " + runsParent + " is a file; expected the folder for run folders");
+        }
+        if (resume && runDir == null) {
+            throw new IllegalArgumentException("--resume needs --run-dir: the folder of the run to continue");
+        }
+        if (resume) {
+            InputFiles.requireFile(runDir.resolve(Trainer.CHECKPOINT_FILE), "the checkpoint of the run to --resume");
+        }
+        if (output != null) {
+            InputFiles.requireWritableTarget("--output", output, force || resume, MODEL_FILE);
+        }
+        return s;
     }
 
-    /** Temporaries that a killed run's checkpoint writes left in --checkpoint-dir (and beside --output). */
-    private void removeStaleTemporaries() throws java.io.IOException {
-        int removed = AtomicFiles.removeStaleTemporaries(checkpointDir.resolve(Trainer.CHECKPOINT_FILE))
-                + AtomicFiles.removeStaleTemporaries(checkpointDir.resolve(Trainer.HISTORY_FILE))
-                + AtomicFiles.removeStaleTemporaries(output);
+    private Shape folderShape() {
+        if (!data.isFolder()) {
+            return null;
+        }
+        return inputShape != null ? ModelInputs.parse("--input-shape", inputShape) : ModelInputs.folderDefault(model);
+    }
+
+    /** The run's folder: --run-dir (checked not to hold another run), or a new one under runs/. */
+    private Path runFolder() throws java.io.IOException {
+        if (runDir == null) {
+            return RunFolder.createNew(runsParent, model.toLowerCase(Locale.ROOT), LocalDateTime.now());
+        }
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException("--run-dir " + runDir + " is a file; expected a folder");
+        }
+        if (!resume && !force) {
+            for (String f : List.of(MODEL_FILE, Trainer.HISTORY_FILE, Trainer.CHECKPOINT_FILE)) {
+                if (Files.exists(runDir.resolve(f)) && !(f.equals(MODEL_FILE) && output != null)) {
+                    throw new IllegalArgumentException("--run-dir " + runDir + " already holds a run (" + f + "); add"
+                            + " --resume to continue it, --force to start over in it, or name another folder");
+                }
+            }
+        }
+        Files.createDirectories(runDir);
+        return runDir;
+    }
+
+    /** Temporaries that a killed run's writes left in the run folder and beside the model file. */
+    private void removeStaleTemporaries(Path run, Path modelFile) throws java.io.IOException {
+        int removed = AtomicFiles.removeStaleTemporaries(run.resolve(Trainer.CHECKPOINT_FILE))
+                + AtomicFiles.removeStaleTemporaries(run.resolve(Trainer.HISTORY_FILE))
+                + AtomicFiles.removeStaleTemporaries(modelFile);
         if (removed > 0) {
             System.out.printf("removed %d temporary file(s) left by an interrupted run%n", removed);
         }
@@ -148,8 +256,8 @@ final class TrainCommand implements Callable<Integer> {
             case "adagrad" -> new AdaGrad(lr, wd);
             case "rmsprop" -> new RmsProp(lr, 0.99f, wd);
             case "adam" -> new Adam(lr, 0.9f, 0.999f, wd);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name
-                    + "': expected sgd, momentum, nesterov, adagrad, rmsprop or adam");
+            default -> throw new IllegalArgumentException("--optimizer '" + name
+                    + "' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop or adam");
         };
     }
 }

@@ -6,11 +6,8 @@ import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
-import io.github.convnet4j.train.EpochRecord;
 import io.github.convnet4j.train.Evaluation;
 import io.github.convnet4j.viz.Pictures;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,21 +27,24 @@ final class VisualizeCommand implements Callable<Integer> {
     Path input;
     @Option(names = {"-o", "--output"}, required = true, description = "the PNG to write")
     Path output;
-    @Option(names = "--index", defaultValue = "0", description = "test image for 'features'")
+    @Option(names = "--index", defaultValue = "0", description = "test image for 'features' (default: ${DEFAULT-VALUE})")
     int index;
     @Option(names = "--scale", defaultValue = "0", description = "pixels per value (default: about 80 pixels per filter, 3 for features)")
     int scale;
     @Mixin
-    DataOptions data = new DataOptions();
+    DataOptions.Test data = new DataOptions.Test();
 
     @Override
     public Integer call() throws Exception {
         OptionRanges.atLeast("--index", index, 0);
         OptionRanges.between("--scale", scale, 0, OptionRanges.MAX_SCALE);
         data.checkOptions();
+        InputFiles.requireWritableTarget("-o", output, true, what + ".png");
+        if (!what.equals("curves")) {
+            InputFiles.requireModelFile(input);
+        }
         switch (what) {
-            case "curves" -> Pictures.writePng(Pictures.curves(EpochRecord.fromCsv(
-                    Files.readString(input, StandardCharsets.UTF_8))), output);
+            case "curves" -> Pictures.writePng(Pictures.curves(HistoryFile.read(input)), output);
             case "filters", "features", "confusion" -> model();
             default -> throw new IllegalArgumentException("unknown picture '" + what
                     + "': expected filters, features, confusion or curves");
@@ -61,7 +61,7 @@ final class VisualizeCommand implements Callable<Integer> {
                     Pictures.writePng(Pictures.filters(net, scale > 0 ? scale : Pictures.filterScale(net)), output);
                     return;
                 }
-                DataSources.Split split = data.load();
+                DataSources.Split split = data.load(net.itemShape(), null);
                 String norm = loaded.metadata().get("normalization");
                 if (what.equals("confusion")) {
                     Normalization n = norm != null ? Normalization.decode(norm) : Normalization.of(split.train());

@@ -1,5 +1,6 @@
 package io.github.convnet4j.data;
 
+import io.github.convnet4j.tensor.Shape;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -71,9 +72,43 @@ public final class DataSources {
                 return mnist(o);
             case "cifar10":
                 return cifar10(o);
+            case "folder":
+                throw new IllegalArgumentException("the folder data set needs the model's input shape: use DataSources.folder");
             default:
                 throw new IllegalArgumentException("unknown data set '" + name + "': expected fashion-mnist, mnist or cifar10");
         }
+    }
+
+    /** Share of an image folder held out as its test set when no separate test folder is given. */
+    public static final double FOLDER_TEST_FRACTION = 0.2;
+    /**
+     * The seed of that split: fixed, not the training seed, so that {@code eval} and {@code predict
+     * --index} on the same folder see the same held-out images as the training run did.
+     */
+    public static final long FOLDER_SPLIT_SEED = 1;
+
+    /**
+     * Images of one's own ({@link ImageFolder}): {@code trainDir}'s sub-folders are the classes
+     * (unless {@code classNames} are given, as for a trained model's); the test set is
+     * {@code testDir}, read with the same classes, or, without one, {@value #FOLDER_TEST_FRACTION}
+     * of {@code trainDir} held out by a fixed seed.
+     */
+    public static Split folder(Path trainDir, Path testDir, Shape itemShape, List<String> classNames,
+                               ImageFolder.BadImages bad, java.util.function.Consumer<String> warn) throws IOException {
+        Dataset all = ImageFolder.read(trainDir.getFileName() + "", trainDir, itemShape, classNames, bad, warn);
+        if (testDir != null) {
+            Dataset test = ImageFolder.read(testDir.getFileName() + " test", testDir, itemShape, all.classNames(), bad, warn);
+            return new Split(all, test, trainDir + " (image folder, " + all.classes() + " classes; test: " + testDir + ")");
+        }
+        int heldOut = (int) Math.round(all.size() * FOLDER_TEST_FRACTION);
+        if (heldOut < 1 || heldOut >= all.size()) {
+            throw new DataFormatException(trainDir + ": " + all.size() + " image(s) are too few to hold "
+                    + Math.round(FOLDER_TEST_FRACTION * 100) + " % out for testing; add images or give --test-data DIR");
+        }
+        Dataset[] parts = Datasets.split(all, heldOut, FOLDER_SPLIT_SEED);
+        return new Split(parts[0], parts[1], trainDir + " (image folder, " + all.classes() + " classes, "
+                + String.format(Locale.ROOT, "%,d", heldOut) + " of " + String.format(Locale.ROOT, "%,d", all.size())
+                + " images held out for test)");
     }
 
     private static Split fashionMnist(Options o) throws IOException {

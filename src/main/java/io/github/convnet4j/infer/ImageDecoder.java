@@ -65,6 +65,21 @@ public final class ImageDecoder {
      */
     public static BufferedImage readSubsampled(ImageInputStream in, String source, int minWidth, int minHeight, long maxPixels)
             throws InvalidImageException {
+        return read(in, source, minWidth, minHeight, maxPixels, false);
+    }
+
+    /**
+     * As {@link #readSubsampled}, but by one factor on both axes, the largest that keeps the image at
+     * least {@code minWidth} wide or {@code minHeight} high, whichever binds first: the aspect ratio
+     * stays, so that a centre crop to the model's shape shows the object undistorted.
+     */
+    public static BufferedImage readSubsampledKeepingAspect(ImageInputStream in, String source, int minWidth, int minHeight,
+                                                            long maxPixels) throws InvalidImageException {
+        return read(in, source, minWidth, minHeight, maxPixels, true);
+    }
+
+    private static BufferedImage read(ImageInputStream in, String source, int minWidth, int minHeight, long maxPixels,
+                                      boolean sameFactor) throws InvalidImageException {
         Iterator<ImageReader> readers;
         try {
             readers = ImageIO.getImageReaders(in);
@@ -82,7 +97,12 @@ public final class ImageDecoder {
             int height = reader.getHeight(0);
             checkSize(source, format, width, height, maxPixels);
             ImageReadParam param = reader.getDefaultReadParam();
-            param.setSourceSubsampling(Math.max(1, width / Math.max(1, minWidth)), Math.max(1, height / Math.max(1, minHeight)), 0, 0);
+            int fx = Math.max(1, width / Math.max(1, minWidth));
+            int fy = Math.max(1, height / Math.max(1, minHeight));
+            if (sameFactor) {
+                fx = fy = Math.min(fx, fy);
+            }
+            param.setSourceSubsampling(fx, fy, 0, 0);
             return reader.read(0, param);
         } catch (InvalidImageException e) {
             throw e;

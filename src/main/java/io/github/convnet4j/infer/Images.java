@@ -60,6 +60,74 @@ public final class Images {
         return out;
     }
 
+    /** The largest centred part of {@code image} with the aspect ratio of {@code itemShape}'s H×W (a view, no copy). */
+    public static BufferedImage centreCrop(BufferedImage image, Shape itemShape) {
+        int h = itemShape.dim(1);
+        int w = itemShape.dim(2);
+        int iw = image.getWidth();
+        int ih = image.getHeight();
+        int cw = (int) Math.min(iw, Math.max(1, Math.round((double) ih * w / h)));
+        int ch = (int) Math.min(ih, Math.max(1, Math.round((double) iw * h / w)));
+        return image.getSubimage((iw - cw) / 2, (ih - ch) / 2, cw, ch);
+    }
+
+    /**
+     * Whether an image's border is light: the mean of its outermost pixels (all channels) above 0.5.
+     * Fashion-MNIST and MNIST show a light object on black; a photo of a dark object on white paper
+     * is the opposite and needs {@link #invert} before such a model sees it.
+     */
+    public static boolean hasLightBackground(float[] pixels, Shape itemShape) {
+        int channels = itemShape.dim(0);
+        int h = itemShape.dim(1);
+        int w = itemShape.dim(2);
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
+                        sum += pixels[(c * h + y) * w + x];
+                        n++;
+                    }
+                }
+            }
+        }
+        return n > 0 && sum / n > 0.5;
+    }
+
+    /** 1 − v for every value in [0, 1], in place; returns {@code pixels}. */
+    public static float[] invert(float[] pixels) {
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = 1f - pixels[i];
+        }
+        return pixels;
+    }
+
+    /** Pixels in [0, 1], CHW with 1 or 3 channels, as an 8-bit gray or RGB image of the same size. */
+    public static BufferedImage toImage(float[] pixels, Shape itemShape) {
+        checkChannels(itemShape);
+        int channels = itemShape.dim(0);
+        int h = itemShape.dim(1);
+        int w = itemShape.dim(2);
+        BufferedImage img = new BufferedImage(w, h, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        int plane = h * w;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = y * w + x;
+                if (channels == 1) {
+                    img.getRaster().setSample(x, y, 0, toByte(pixels[i]));
+                } else {
+                    img.setRGB(x, y, toByte(pixels[i]) << 16 | toByte(pixels[plane + i]) << 8 | toByte(pixels[2 * plane + i]));
+                }
+            }
+        }
+        return img;
+    }
+
+    private static int toByte(float v) {
+        return Math.round(Math.min(Math.max(v, 0f), 1f) * 255f);
+    }
+
     static void checkChannels(Shape itemShape) {
         int channels = itemShape.dim(0);
         if (channels != 1 && channels != 3) {

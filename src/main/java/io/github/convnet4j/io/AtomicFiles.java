@@ -14,6 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -50,6 +52,7 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         removeStaleTemporaries(target);
         try (Temporary tmp = Temporary.create(dir, prefix(target))) {
+            setMode(tmp.path, modeFor(target));
             OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(tmp.channel), 1 << 16);
             writer.write(out);
             out.flush();
@@ -61,6 +64,28 @@ public final class AtomicFiles {
                 Files.move(tmp.path, target, StandardCopyOption.REPLACE_EXISTING);
             }
             syncDirectory(dir);
+        }
+    }
+
+    /**
+     * The mode a written file gets: that of the file it replaces, else rw-r--r-- (0644), as any tool
+     * writes files. Temporaries are created 0600, and the rename would carry that over, so models and
+     * pictures in a shared folder (Docker's /runs volume) would be unreadable to other users.
+     */
+    static Set<PosixFilePermission> modeFor(Path target) {
+        try {
+            return Files.getPosixFilePermissions(target);
+        } catch (IOException | UnsupportedOperationException e) {
+            return PosixFilePermissions.fromString("rw-r--r--");
+        }
+    }
+
+    /** File systems without POSIX modes (Windows) keep their own defaults. */
+    private static void setMode(Path file, Set<PosixFilePermission> mode) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, mode);
+        } catch (UnsupportedOperationException e) {
+            // no POSIX modes here
         }
     }
 

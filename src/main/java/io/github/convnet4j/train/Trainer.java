@@ -31,12 +31,14 @@ public final class Trainer {
     /**
      * @param validationFraction     share of the training set held out for early stopping (0: none)
      * @param earlyStoppingPatience  epochs without a better validation accuracy before stopping (0: never)
-     * @param checkpointDir          where checkpoint.safetensors and history.csv go (null: nowhere)
+     * @param checkpointDir          the run's folder: history.csv is written there after every epoch, and
+     *                               checkpoint.safetensors when {@code writeCheckpoints} (null: nowhere)
      * @param checkpointEvery        write a checkpoint every this many epochs
+     * @param writeCheckpoints       whether checkpoint.safetensors is written at all
      */
     public record Config(int epochs, int batchSize, LearningRateSchedule schedule, long seed, Augmentation augmentation,
                          double validationFraction, int earlyStoppingPatience, Path checkpointDir, int checkpointEvery,
-                         boolean progressBar) {
+                         boolean progressBar, boolean writeCheckpoints) {
         public Config {
             if (epochs < 1 || batchSize < 1 || checkpointEvery < 1) {
                 throw new IllegalArgumentException("epochs, batch size and checkpoint interval must be >= 1");
@@ -45,6 +47,14 @@ public final class Trainer {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
             }
             LearningRateSchedule.requirePositiveRates(schedule, epochs, "the learning-rate schedule");
+        }
+
+        /** With checkpoints written whenever there is a {@code checkpointDir}. */
+        public Config(int epochs, int batchSize, LearningRateSchedule schedule, long seed, Augmentation augmentation,
+                      double validationFraction, int earlyStoppingPatience, Path checkpointDir, int checkpointEvery,
+                      boolean progressBar) {
+            this(epochs, batchSize, schedule, seed, augmentation, validationFraction, earlyStoppingPatience, checkpointDir,
+                    checkpointEvery, progressBar, true);
         }
     }
 
@@ -81,6 +91,16 @@ public final class Trainer {
         double best = resume == null ? Double.NEGATIVE_INFINITY : resume.bestValidation();
         int stale = resume == null ? 0 : resume.epochsWithoutImprovement();
         int first = resume == null ? 0 : resume.epochsDone();
+        boolean earlyStopping = validation != null && config.earlyStoppingPatience() > 0;
+        BestWeights bestWeights = new BestWeights(net, earlyStopping && config.checkpointDir() != null
+                && config.writeCheckpoints() ? config.checkpointDir().resolve(BestWeights.FILE) : null);
+        if (earlyStopping && resume != null) {
+            try {
+                bestWeights.loadSaved();
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the best epoch's weights failed: " + e.getMessage(), e);
+            }
+        }
         Backend b = net.backend();
         net.setInputGradientNeeded(false);
         try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm, config.augmentation());
@@ -123,12 +143,18 @@ public final class Trainer {
                     if (valAcc > best) {
                         best = valAcc;
                         stale = 0;
+                        if (earlyStopping) {
+                            bestWeights.save(epoch + 1, modelMetadata);
+                        }
                     } else if (config.earlyStoppingPatience() > 0 && ++stale >= config.earlyStoppingPatience()) {
                         stop = true;
                     }
                 }
-                if (config.checkpointDir() != null && ((epoch + 1) % config.checkpointEvery() == 0 || stop
-                        || epoch + 1 == config.epochs())) {
+                if (config.checkpointDir() != null) {
+                    writeHistory(history);
+                }
+                if (config.checkpointDir() != null && config.writeCheckpoints() && ((epoch + 1) % config.checkpointEvery() == 0
+                        || stop || epoch + 1 == config.epochs())) {
                     writeCheckpoint(new Checkpoint.Progress(epoch + 1, history, best, stale));
                 }
                 if (stop) {
@@ -138,7 +164,28 @@ public final class Trainer {
                 }
             }
         }
+        if (earlyStopping) {
+            keepBest(bestWeights, history, best);
+        }
         return history;
+    }
+
+    /**
+     * Puts the best validation epoch's weights back (the checkpoint keeps the last epoch's, which a
+     * resume continues from) and says which epoch the network now holds.
+     */
+    private void keepBest(BestWeights bestWeights, List<EpochRecord> history, double best) {
+        int last = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        if (bestWeights.epoch() == last || last == 0) {
+            return; // the last epoch is the best: nothing to change
+        }
+        if (bestWeights.restore()) {
+            log.accept(String.format(java.util.Locale.ROOT, "kept the weights of epoch %d, the best validation accuracy"
+                    + " (%.4f), not those of the last epoch %d", bestWeights.epoch(), best, last));
+        } else {
+            log.accept("the best validation epoch came before the resumed checkpoint, whose weights it does not hold:"
+                    + " keeping the last epoch's (" + last + ")");
+        }
     }
 
     /** One mini-batch: upload, forward + backward, update; returns the batch's correct predictions. */
@@ -167,10 +214,18 @@ public final class Trainer {
     private void writeCheckpoint(Checkpoint.Progress progress) {
         try {
             Checkpoint.save(config.checkpointDir().resolve(CHECKPOINT_FILE), net, opt, progress, modelMetadata);
-            io.github.convnet4j.io.AtomicFiles.write(config.checkpointDir().resolve(HISTORY_FILE),
-                    out -> out.write(EpochRecord.toCsv(progress.history()).getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException("writing the checkpoint in " + config.checkpointDir() + " failed", e);
+        }
+    }
+
+    /** history.csv after every epoch, checkpoints or not, so {@code visualize curves} always has it. */
+    private void writeHistory(List<EpochRecord> history) {
+        try {
+            io.github.convnet4j.io.AtomicFiles.write(config.checkpointDir().resolve(HISTORY_FILE),
+                    out -> out.write(EpochRecord.toCsv(history).getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + HISTORY_FILE + " in " + config.checkpointDir() + " failed", e);
         }
     }
 

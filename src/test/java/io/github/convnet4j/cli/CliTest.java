@@ -58,7 +58,7 @@ class CliTest {
                 captured[0]);
         assertTrue(Files.isRegularFile(model) && Files.isRegularFile(ckpt.resolve("checkpoint.safetensors")));
         try (var files = Files.list(ckpt)) {
-            assertEquals(List.of("checkpoint.safetensors", "history.csv", "notes.txt"),
+            assertEquals(List.of("checkpoint.safetensors", "curves.png", "history.csv", "notes.txt"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
 
@@ -98,7 +98,8 @@ class CliTest {
     @Test
     void badArgumentsGiveAClearMessageAndANonZeroExit() {
         assertEquals(2, run("train", "--model", "resnet", "--device", "cpu", "--epochs", "1", "--limit", "100"));
-        assertTrue(captured[1].contains("unknown model 'resnet'"), captured[1]);
+        assertOneLine("convnet4j: --model 'resnet' is unknown: expected one of [lenet, lenet-classic-tanh,"
+                + " lenet-classic-sigmoid, simpleconvnet, alexnet]");
         assertNotEquals(0, run("train", "--epochs", "many"));
         assertTrue(captured[1].contains("--epochs"), captured[1]);
         assertNotEquals(0, run("info", dir.resolve("missing.safetensors").toString()));
@@ -172,7 +173,8 @@ class CliTest {
     /** An OutOfMemoryError (here: a 65,536-image batch tensor in a 96 MB heap) is one line, not a stack trace. */
     @Test
     void runningOutOfMemoryIsOneLine() throws Exception {
-        String[] r = fork("96m", "train", "--device", "cpu", "--epochs", "1", "--batch", "65536", "--no-progress");
+        String[] r = fork("96m", "train", "--device", "cpu", "--epochs", "1", "--batch", "65536", "--no-progress",
+                "--run-dir", dir.resolve("run").toString());
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].contains("convnet4j: out of memory (Java heap space): use a smaller --batch or --limit"), r[1]);
         assertNoStackTrace(r[1]);
@@ -200,10 +202,12 @@ class CliTest {
                 out.write(block);
             }
         }
-        String[] r = fork("64m", "train", "--device", "cpu", "--data", data.toString(), "--no-progress");
+        String[] r = fork("64m", "train", "--device", "cpu", "--data", data.toString(), "--no-progress",
+                "--run-dir", dir.resolve("run").toString());
         assertEquals("1", r[0], r[1]);
-        assertTrue(r[1].strip().startsWith("convnet4j: " + data.resolve("train-images-idx3-ubyte.gz")
+        List<String> errors = r[1].lines().filter(l -> !l.startsWith("run folder: ")).toList();
+        assertTrue(errors.get(0).startsWith("convnet4j: " + data.resolve("train-images-idx3-ubyte.gz")
                 + ": 200000 images of 28x28 need 156.8 MB of memory, but the JVM has only"), r[1]);
-        assertEquals(1, r[1].strip().lines().count(), r[1]);
+        assertEquals(1, errors.size(), r[1]);
     }
 }

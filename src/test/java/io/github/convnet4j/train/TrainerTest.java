@@ -125,7 +125,8 @@ class TrainerTest {
                     0.2, 2, null, 1, false);
             List<EpochRecord> h = new Trainer(n, opt, cfg, Map.of(), lines::add).fit(train, null, norm, null);
             assertEquals(3, h.size());
-            assertTrue(lines.get(lines.size() - 1).startsWith("early stopping"), lines.toString());
+            assertTrue(lines.get(lines.size() - 2).startsWith("early stopping"), lines.toString());
+            assertTrue(lines.get(lines.size() - 1).startsWith("kept the weights of epoch 1,"), lines.toString());
             assertTrue(lines.get(0).matches("epoch: 1 loss:\\d\\.\\d{4} acc:0\\.\\d{4} test:NaN val:0\\.\\d{4} lr:.* time:.*s eval:.*s"),
                     lines.get(0));
         }

@@ -1,0 +1,83 @@
+package io.github.convnet4j.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks of the files and folders a command is given, run before any data is loaded or any model
+ * built, each failing with one line that names the option or file and says what was expected (an
+ * IllegalArgumentException: exit code 2).
+ */
+final class InputFiles {
+    private InputFiles() {
+    }
+
+    /** An existing, readable regular file; {@code what} says what it should be, e.g. "a model file". */
+    static void requireFile(Path file, String what) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(file + ": no such file (expected " + what + ")");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a folder; expected " + what);
+        }
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(file + ": permission denied (expected " + what + " this user can read)");
+        }
+    }
+
+    /** An existing folder, named by {@code option}. */
+    static void requireFolder(String option, Path dir, String what) {
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + ": no such folder (expected " + what + ")");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + " is a file; expected a folder (" + what + ")");
+        }
+    }
+
+    /**
+     * A convnet4j model file: safetensors, whose first 8 bytes are the little-endian length of a JSON
+     * header that starts with '{' and fits in the file. Anything else is named by what it looks like,
+     * from its first bytes, before the model reader reports an impossible header length.
+     */
+    static void requireModelFile(Path file) {
+        requireFile(file, "a convnet4j model file (safetensors)");
+        byte[] head;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(16);
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (FileSignatures.safetensorsHeaderFits(head, size)) {
+            return; // the model reader checks the rest
+        }
+        String looks = FileSignatures.describe(head);
+        if (looks == null) {
+            looks = size == 0 ? "an empty file" : "no format convnet4j knows (its first 8 bytes are no header length that fits)";
+        }
+        throw new IllegalArgumentException(file + " is not a convnet4j model file (safetensors); it looks like " + looks);
+    }
+
+    /**
+     * A file that {@code --output}/{@code -o} may write: not a folder, and, unless {@code replace},
+     * not an existing file.
+     */
+    static void requireWritableTarget(String option, Path file, boolean replace, String exampleName) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(option + " " + file + " is a folder; expected a file name, such as "
+                    + file.resolve(exampleName));
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null && Files.exists(parent) && !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException(option + " " + file + ": " + parent + " is a file, not a folder");
+        }
+        if (!replace && Files.exists(file)) {
+            throw new IllegalArgumentException(option + " " + file + " exists; add --force to replace it, or name"
+                    + " another file");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.github.convnet4j.cli;
+
+import io.github.convnet4j.models.Models;
+import io.github.convnet4j.tensor.Shape;
+import java.util.Locale;
+
+/**
+ * The inputs each ready-made model takes, checked before any data is read, so that a model that
+ * cannot take the data set's images says so in one line instead of a layer's geometry error after
+ * loading 70,000 images. {@code ModelInputsTest} checks the minimums against the real builders.
+ */
+final class ModelInputs {
+    /**
+     * SimpleConvNet: conv 5×5 without padding, then pool 2×2/2, needs 6 pixels on each side.
+     */
+    static final int SIMPLECONVNET_MIN_SIDE = 6;
+    /**
+     * AlexNet: conv1 11×11/4 (pad 2), three 3×3/2 max-pools, floor rounding: pool5 needs 3, so
+     * pool2 needs 7, pool1 15 and conv1 (H + 4 − 11)/4 + 1 ≥ 15, H ≥ 63.
+     */
+    static final int ALEXNET_MIN_SIDE = 63;
+
+    private ModelInputs() {
+    }
+
+    static void requireKnown(String model) {
+        if (!Models.NAMES.contains(model.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("--model '" + model + "' is unknown: expected one of " + Models.NAMES);
+        }
+    }
+
+    /** The item shape for images of one's own (--dataset folder) when --input-shape is not given. */
+    static Shape folderDefault(String model) {
+        return switch (model.toLowerCase(Locale.ROOT)) {
+            case "simpleconvnet" -> Shape.of(3, 32, 32);
+            case "alexnet" -> Shape.of(3, 224, 224);
+            default -> Shape.of(1, 28, 28);
+        };
+    }
+
+    /** Fails unless {@code model} takes items of {@code item}; {@code data} names where they come from. */
+    static void requireFits(String model, Shape item, String data) {
+        String m = model.toLowerCase(Locale.ROOT);
+        int side = Math.min(item.dim(1), item.dim(2));
+        String shape = item.dim(0) + "x" + item.dim(1) + "x" + item.dim(2);
+        if (m.startsWith("lenet") && !item.equals(Shape.of(1, 28, 28))) {
+            throw new IllegalArgumentException("--model " + model + " takes 1x28x28 images, but " + data + " has " + shape
+                    + "; use simpleconvnet or alexnet, or --input-shape 1x28x28 with --dataset folder");
+        }
+        int min = m.equals("alexnet") ? ALEXNET_MIN_SIDE : m.equals("simpleconvnet") ? SIMPLECONVNET_MIN_SIDE : 1;
+        if (side < min) {
+            throw new IllegalArgumentException("--model " + model + " needs images of at least " + min + "x" + min
+                    + " pixels, but " + data + " has " + shape + "; use a model for small images (lenet, simpleconvnet),"
+                    + " or --dataset folder with --input-shape " + item.dim(0) + "x" + folderDefault(model).dim(1) + "x"
+                    + folderDefault(model).dim(2));
+        }
+    }
+
+    /** "CxHxW", e.g. 3x64x64: 1 or 3 channels, sides from 1 to 4096. */
+    static Shape parse(String option, String text) {
+        String[] f = text.toLowerCase(Locale.ROOT).split("x");
+        try {
+            if (f.length == 3) {
+                int c = Integer.parseInt(f[0]);
+                int h = Integer.parseInt(f[1]);
+                int w = Integer.parseInt(f[2]);
+                if ((c == 1 || c == 3) && h >= 1 && w >= 1 && h <= 4096 && w <= 4096) {
+                    return Shape.of(c, h, w);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " must be CHANNELSxHEIGHTxWIDTH with 1 or 3 channels and sides of"
+                + " 1 to 4096, e.g. 3x64x64; got '" + text + "'");
+    }
+}
