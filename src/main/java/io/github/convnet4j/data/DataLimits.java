@@ -34,10 +34,16 @@ final class DataLimits {
 
     /** Fails unless {@code bytes} more fit in what the JVM may still allocate (its -Xmx less what is in use). */
     static void requireHeap(String file, String what, long bytes) throws DataFormatException {
+        requireHeap(file, what, bytes, bytes);
+    }
+
+    /** As above, for data that needs {@code peak} bytes while it is read (a growing buffer) and {@code bytes} after. */
+    static void requireHeap(String file, String what, long bytes, long peak) throws DataFormatException {
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (bytes > free) {
-            throw new DataFormatException(file + ": " + what + " need " + mb(bytes) + " of memory, but the JVM has only "
+        if (peak > free) {
+            throw new DataFormatException(file + ": " + what + " need " + mb(bytes) + " of memory"
+                    + (peak > bytes ? " (" + mb(peak) + " while they are read)" : "") + ", but the JVM has only "
                     + mb(free) + " left (its maximum heap is " + mb(rt.maxMemory()) + "; raise it with -Xmx)");
         }
     }

@@ -121,7 +121,7 @@ public final class IdxReader {
                     + ", more than a gzip file of " + stored + " bytes can inflate to");
         }
         boolean exact = stored >= 0 && !f.gzip();
-        DataLimits.requireHeap(file, what, exact ? body : body + body / 2);
+        DataLimits.requireHeap(file, what, body, exact ? body : body + body / 2);
         return exact;
     }
 

@@ -207,7 +207,7 @@ class CliTest {
         assertEquals("1", r[0], r[1]);
         List<String> errors = r[1].lines().filter(l -> !l.startsWith("run folder: ")).toList();
         assertTrue(errors.get(0).startsWith("convnet4j: " + data.resolve("train-images-idx3-ubyte.gz")
-                + ": 200000 images of 28x28 need 156.8 MB of memory, but the JVM has only"), r[1]);
+                + ": 200000 images of 28x28 need 156.8 MB of memory (235.2 MB while they are read), but the JVM has only"), r[1]);
         assertEquals(1, errors.size(), r[1]);
     }
 }
