@@ -27,6 +27,14 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
     String name();
 
     /**
+     * Throws IllegalArgumentException saying why, if this backend cannot compute LRN with these
+     * settings. The LRN layer asks when it is built, so a model that cannot run here fails when it
+     * is loaded rather than at its first forward.
+     */
+    default void requireLrnSupported(LrnParams params) {
+    }
+
+    /**
      * Whether several threads may call this backend at once (on distinct output tensors). A caller
      * that shares a backend that is not thread-safe serialises its calls on the backend object
      * ({@code synchronized (backend)}), as {@code Classifier} does.

@@ -125,6 +125,11 @@ public final class CudaBackend extends CheckedBackend {
     }
 
     @Override
+    public void requireLrnSupported(LrnParams params) {
+        Descriptors.requireCudnnWindow(params);
+    }
+
+    @Override
     public boolean threadSafe() {
         return false;
     }
@@ -161,9 +166,14 @@ public final class CudaBackend extends CheckedBackend {
     protected Tensor doAllocate(Shape shape) {
         bindContext();
         DeviceStorage storage = new DeviceStorage(allocator, shape.size());
-        CudaCheck.runtime(JCuda.cudaMemsetAsync(storage.pointer(), 0, bytes(shape.size()), stream),
-                "cudaMemsetAsync", shape);
-        return new Tensor(this, shape, storage, true);
+        try {
+            CudaCheck.runtime(JCuda.cudaMemsetAsync(storage.pointer(), 0, bytes(shape.size()), stream),
+                    "cudaMemsetAsync", shape);
+            return new Tensor(this, shape, storage, true);
+        } catch (RuntimeException | Error e) {
+            storage.close(); // the tensor that would own it was never made
+            throw e;
+        }
     }
 
     @Override

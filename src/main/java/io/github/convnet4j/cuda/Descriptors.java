@@ -81,13 +81,17 @@ final class Descriptors implements AutoCloseable {
         });
     }
 
-    cudnnLRNDescriptor lrn(LrnParams p) {
+    /** cuDNN would silently sum a window one channel off PyTorch's (and the CPU backend's) for even n. */
+    static void requireCudnnWindow(LrnParams p) {
         if (!p.cudnnAgrees()) {
-            // cuDNN would silently sum a window one channel off PyTorch's (and the CPU backend's).
             throw new IllegalArgumentException("LRN size " + p.size() + " is even: cuDNN's window for even n puts the"
                     + " extra channel above c, PyTorch's (this engine's) below it, so the CUDA backend supports only"
                     + " odd LRN sizes; use an odd size or the CPU backend");
         }
+    }
+
+    cudnnLRNDescriptor lrn(LrnParams p) {
+        requireCudnnWindow(p);
         return lrns.computeIfAbsent(p, k -> {
             cudnnLRNDescriptor d = new cudnnLRNDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreateLRNDescriptor(d), "cudnnCreateLRNDescriptor", k);

@@ -23,6 +23,11 @@ public final class Lrn implements Layer {
     private Tensor output;
 
     public Lrn(Backend backend, String name, LrnParams params) {
+        try {
+            backend.requireLrnSupported(params);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
         this.backend = backend;
         this.name = name;
         this.params = params;

@@ -377,6 +377,11 @@ public abstract class BackendOpsContract {
                     () -> backend().lrnForward(p, x, y));
             assertTrue(e.getMessage().contains("LRN size " + size + " is even"), e.getMessage());
         }
+        // And when a network is built (a model file is loaded), not only at its first forward.
+        IllegalArgumentException built = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new io.github.convnet4j.nn.NetworkBuilder(backend(), io.github.convnet4j.tensor.Shape.of(4, 2, 2), 1)
+                        .lrn("norm1", p).flatten("flat").affine("fc", 2).softmaxWithLoss().close());
+        assertTrue(built.getMessage().startsWith("norm1: LRN size " + size + " is even"), built.getMessage());
     }
 
     /**
