@@ -50,7 +50,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100", description = "mini-batch size (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--optimizer", defaultValue = "adam",
-            description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE})")
+            description = "sgd, momentum, nesterov, adagrad, rmsprop, adam (the book's form) or adam-pytorch"
+                    + " (torch.optim.Adam's, for weights trained in PyTorch) (default: ${DEFAULT-VALUE})")
     String optimizer;
     @Option(names = "--lr", defaultValue = "0.001", description = "learning rate (default: ${DEFAULT-VALUE})")
     double lr;
@@ -256,8 +257,9 @@ final class TrainCommand implements Callable<Integer> {
             case "adagrad" -> new AdaGrad(lr, wd);
             case "rmsprop" -> new RmsProp(lr, 0.99f, wd);
             case "adam" -> new Adam(lr, 0.9f, 0.999f, wd);
+            case "adam-pytorch" -> Adam.pytorch(lr, 0.9f, 0.999f, wd);
             default -> throw new IllegalArgumentException("--optimizer '" + name
-                    + "' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop or adam");
+                    + "' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adam-pytorch");
         };
     }
 }

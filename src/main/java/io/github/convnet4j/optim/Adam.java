@@ -79,6 +79,12 @@ public final class Adam extends Optimizer {
         return form;
     }
 
+    /** "Adam" for the book's form (as checkpoints have always said), "Adam(pytorch)" for PyTorch's. */
+    @Override
+    public String kind() {
+        return form == Form.BOOK ? "Adam" : "Adam(pytorch)";
+    }
+
     @Override
     public int stateCount() {
         return 2;

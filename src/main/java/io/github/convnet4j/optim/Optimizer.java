@@ -27,6 +27,14 @@ public abstract class Optimizer implements AutoCloseable {
         this.weightDecay = weightDecay;
     }
 
+    /**
+     * What a checkpoint records to resume with the same update rule: the class name, plus any
+     * variant whose state would mean something else under another rule.
+     */
+    public String kind() {
+        return getClass().getSimpleName();
+    }
+
     /** Applies one update to every parameter. */
     public void step(List<Parameter> parameters) {
         steps++;

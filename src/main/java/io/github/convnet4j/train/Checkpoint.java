@@ -46,7 +46,7 @@ public final class Checkpoint {
         }
         Map<String, String> meta = new LinkedHashMap<>(modelMetadata);
         meta.put(PREFIX + "epochs_done", Integer.toString(progress.epochsDone()));
-        meta.put(PREFIX + "optimizer", opt.getClass().getSimpleName());
+        meta.put(PREFIX + "optimizer", opt.kind());
         meta.put(PREFIX + "optimizer_steps", Long.toString(opt.steps()));
         meta.put(PREFIX + "best_validation", Double.toString(progress.bestValidation()));
         meta.put(PREFIX + "epochs_without_improvement", Integer.toString(progress.epochsWithoutImprovement()));
@@ -78,9 +78,9 @@ public final class Checkpoint {
         if (net.spec().isPresent() && !net.spec().get().equals(spec)) {
             throw new ModelFormatException(source + ": written for another architecture than the network being resumed");
         }
-        if (!optimizer.equals(opt.getClass().getSimpleName())) {
+        if (!optimizer.equals(opt.kind())) {
             throw new ModelFormatException(source + ": written with optimizer " + optimizer + ", resuming with "
-                    + opt.getClass().getSimpleName());
+                    + opt.kind());
         }
         requireExactKeys(source, meta, net);
         Progress progress = progress(source, meta);

@@ -147,7 +147,7 @@ class FirstHourCliTest {
                 "train", "--output", folder.toString(), "--data", d},
             {"-o " + folder + " is a folder; expected a file name, such as " + folder.resolve("filters.png"),
                 "visualize", "filters", model.toString(), "-o", folder.toString()},
-            {"--optimizer 'adamw' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop or adam",
+            {"--optimizer 'adamw' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adam-pytorch",
                 "train", "--optimizer", "adamw", "--data", d},
             {"--dataset 'imagenet' is unknown: expected one of [fashion-mnist, mnist, cifar10, folder]",
                 "train", "--dataset", "imagenet"},
@@ -198,7 +198,7 @@ class FirstHourCliTest {
         }
         CliRun.Result train = CliRun.run("train", "--help");
         for (String s : new String[]{"passes over the training set (default: 10)", "mini-batch size (default: 100)",
-            "learning rate (default: 0.001)", "adam (default: adam)", "(default: 42)",
+            "learning rate (default: 0.001)", "trained in PyTorch) (default: adam)", "(default: 42)",
             "(default: model.safetensors in the run folder)", "write the checkpoint after every N-th epoch",
             "first N training images"}) {
             assertTrue(train.out().replaceAll("\\s+", " ").contains(s), s + " in\n" + train.out());

@@ -109,6 +109,15 @@ class CheckpointIntegrityTest {
         assertTrue(refused(edited(m -> m.put("checkpoint.history", "epoch\n1,2"))).getMessage().contains("history"));
     }
 
+    /** The book's and PyTorch's Adam keep the same tensors but mean different things by them. */
+    @Test
+    void aCheckpointOfTheOtherAdamFormIsRefused() throws IOException {
+        try (CpuBackend cpu = new CpuBackend(1); Network n = net(cpu); Optimizer opt = Adam.pytorch(1e-3f)) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> Checkpoint.restore(ckpt, n, opt));
+            assertTrue(e.getMessage().contains("written with optimizer Adam, resuming with Adam(pytorch)"), e.getMessage());
+        }
+    }
+
     @Test
     void aCheckpointOfAnotherArchitectureIsRefused() throws IOException {
         try (CpuBackend cpu = new CpuBackend(1);
