@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -49,8 +51,13 @@ import org.slf4j.LoggerFactory;
  * are JVM-global system properties read once ({@code sun.net.httpserver.maxReqTime}...), which an
  * embedded server cannot own. Jetty parses headers without holding a thread, the body is read here
  * asynchronously too, and every limit belongs to this server: the connection's read (idle) timeout,
+ * a deadline for the request line and headers ({@link RequestHeaderDeadline}: the idle timeout alone lets a client
+ * that trickles a header byte every few seconds hold its connection for ever, and enough of them fill the cap),
  * a deadline for the whole body, a connection cap, bounded thread pools and queues. So slow clients
- * cost a connection each, never a thread, and the CPU work is capped by its own bounded pool.
+ * cost a connection each for a bounded time, never a thread, and the CPU work is capped by its own bounded pool.
+ * There is no per-address connection limit: the server listens on loopback only, where every client has the same
+ * address, so such a limit would be the global cap again; a server exposed beyond loopback belongs behind a proxy
+ * that limits per client.
  * Jetty is a test-scoped dependency: only this example uses it, the library does not.
  *
  * <pre>mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt
@@ -58,6 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferenceServer implements AutoCloseable {
     static final int TOP_K = 3;
+    /** The response header naming a 500's request id, also in the server's log line for it. */
+    public static final String REQUEST_ID = "X-Request-Id";
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,6 +75,7 @@ public final class InferenceServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final ThreadPoolExecutor predictPool;
+    private final RequestHeaderDeadline headerDeadline;
     private final AtomicInteger pending = new AtomicInteger();
 
     public InferenceServer(Classifier classifier, int port) throws IOException {
@@ -91,6 +101,8 @@ public final class InferenceServer implements AutoCloseable {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.setIdleTimeout(limits.readTimeout().toMillis());
+        this.headerDeadline = new RequestHeaderDeadline(connector.getScheduler(), limits.headerTimeout());
+        connector.addEventListener(headerDeadline);
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         server.setHandler(new Routes());
@@ -113,7 +125,12 @@ public final class InferenceServer implements AutoCloseable {
 
     private final class Routes extends Handler.Abstract {
         @Override
-        public boolean handle(Request request, Response response, Callback callback) {
+        public boolean handle(Request request, Response response, Callback completed) {
+            // Called once the headers are parsed: their deadline stops here and starts again for the next request.
+            Connection connection = request.getConnectionMetaData().getConnection();
+            headerDeadline.headersArrived(connection);
+            // Armed before Jetty is told the response is done, so never after it has begun parsing the next request.
+            Callback callback = Callback.from(() -> headerDeadline.responseDone(connection), completed);
             String path = Request.getPathInContext(request);
             switch (path) {
                 case "/health" -> reply(response, callback, 200, "text/plain; charset=utf-8", "ok".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -189,9 +206,12 @@ public final class InferenceServer implements AutoCloseable {
         } catch (InvalidImageException e) {
             error(response, done, 400, e.getMessage());
         } catch (Throwable e) {
-            // Anything else is our fault; the client still gets an answer (the catch-all is what guarantees that).
-            LOG.error("prediction failed", e);
-            error(response, done, 500, "prediction failed: " + e);
+            // Anything else is our fault; the client still gets an answer (the catch-all is what guarantees that), but not our
+            // internals: the id ties the answer to the log line that has them.
+            String id = UUID.randomUUID().toString();
+            LOG.error("request {}: prediction failed", id, e);
+            response.getHeaders().put(REQUEST_ID, id);
+            error(response, done, 500, "internal error; request id " + id);
         }
     }
 

@@ -5,7 +5,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -27,7 +30,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>Every failure of the data is an {@link InvalidImageException} naming the source: the JDK's
  * readers throw {@code IIOException} and, on some corrupt inputs, runtime exceptions such as
- * {@code ArrayIndexOutOfBoundsException}; both are the data's fault, not the caller's.
+ * {@code ArrayIndexOutOfBoundsException}; both are the data's fault, not the caller's. The message
+ * says what is wrong in words (the exception stays chained as the cause, for the log). Truncated data
+ * is refused too, not decoded with its missing part black or grey: see {@link ImageCompleteness}, and
+ * the reader's warnings (the JPEG reader's only sign of a premature end) are refusals.
  */
 public final class ImageDecoder {
     /** 25 megapixels: a 6000×4000 photograph passes. */
@@ -46,7 +52,7 @@ public final class ImageDecoder {
         } catch (InvalidImageException e) {
             throw e;
         } catch (IOException e) {
-            throw new InvalidImageException(source + ": " + e.getMessage(), e);
+            throw new InvalidImageException(source + ": the image data could not be read", e);
         }
     }
 
@@ -84,13 +90,17 @@ public final class ImageDecoder {
         try {
             readers = ImageIO.getImageReaders(in);
         } catch (RuntimeException e) {
-            throw new InvalidImageException(source + ": cannot tell the image format: " + e, e);
+            throw new InvalidImageException(source + ": cannot tell the image format; the first bytes match no reader's", e);
         }
         if (!readers.hasNext()) {
             throw new InvalidImageException(source + ": not an image in a format ImageIO reads (PNG, JPEG, GIF, BMP)");
         }
         ImageReader reader = readers.next();
         String format = formatName(reader);
+        ImageCompleteness.requireComplete(in, source, format);
+        // The JPEG reader reports a file cut short ("Premature end of JPEG file") as a warning and fills the rest grey.
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         try {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
@@ -103,11 +113,21 @@ public final class ImageDecoder {
                 fx = fy = Math.min(fx, fy);
             }
             param.setSourceSubsampling(fx, fy, 0, 0);
-            return reader.read(0, param);
+            BufferedImage image = reader.read(0, param);
+            if (!warnings.isEmpty()) {
+                // Collected, not thrown from the listener: the JPEG reader calls it from native code mid-decode.
+                throw new InvalidImageException(source + ": corrupt or truncated " + format + " data: the decoder warned "
+                        + String.join("; ", warnings));
+            }
+            return image;
         } catch (InvalidImageException e) {
             throw e;
+        } catch (IIOException e) {
+            // The readers' own messages are words ("Unsupported marker type 0x.."); the class name stays in the cause.
+            throw new InvalidImageException(source + ": corrupt or truncated " + format + " data: " + inWords(e), e);
         } catch (IOException | RuntimeException e) {
-            throw new InvalidImageException(source + ": corrupt or truncated " + format + " data (" + e + ")", e);
+            // Runtime exceptions (an index out of bounds deep in a reader) say nothing a client can act on.
+            throw new InvalidImageException(source + ": corrupt or truncated " + format + " data: the decoder failed on it", e);
         } finally {
             reader.dispose();
         }
@@ -122,6 +142,11 @@ public final class ImageDecoder {
             throw new ImageTooLargeException(source + ": the " + format + " image is " + width + "×" + height + " = " + pixels
                     + " pixels; at most " + maxPixels + " pixels and " + MAX_SIDE + " on a side are accepted");
         }
+    }
+
+    private static String inWords(IIOException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "the decoder failed on it" : message;
     }
 
     private static String formatName(ImageReader reader) {

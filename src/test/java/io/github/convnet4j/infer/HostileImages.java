@@ -159,6 +159,30 @@ public final class HostileImages {
         return cases;
     }
 
+    /**
+     * A real image of the format cut at many lengths: every 1/64 of it, every one of its last 32 bytes and its first
+     * 64 (the headers). A decoder must refuse each one; none of them is the whole image.
+     */
+    public static List<Case> truncations(String format, int width, int height, long seed) {
+        byte[] good = encoded(format, width, height, seed);
+        int n = good.length;
+        java.util.TreeSet<Integer> lengths = new java.util.TreeSet<>();
+        for (int i = 1; i < 64; i++) {
+            lengths.add((int) ((long) n * i / 64));
+            lengths.add(i);
+        }
+        for (int i = 1; i <= 32; i++) {
+            lengths.add(n - i);
+        }
+        List<Case> cases = new ArrayList<>();
+        for (int len : lengths) {
+            if (len > 0 && len < n) {
+                cases.add(new Case(format + " of " + n + " bytes truncated to " + len, Arrays.copyOf(good, len)));
+            }
+        }
+        return cases;
+    }
+
     private static byte[] garbageAfter(byte[] good, int keep, int length, Random r) {
         byte[] out = new byte[length];
         System.arraycopy(good, 0, out, 0, Math.min(keep, good.length));

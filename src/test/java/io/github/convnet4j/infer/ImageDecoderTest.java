@@ -47,6 +47,53 @@ class ImageDecoderTest {
         assertTrue(text.getMessage().contains("body: not an image"), text.getMessage());
     }
 
+    /** A truncated file is refused, never classified from its first rows (the JPEG reader only warns, the BMP reader is silent). */
+    @Test
+    void everyTruncationOfEveryFormatIsRefused() {
+        List<String> accepted = new ArrayList<>();
+        List<String> classNames = new ArrayList<>();
+        for (String format : List.of("png", "jpeg", "gif", "bmp")) {
+            for (HostileImages.Case c : HostileImages.truncations(format, 64, 48, 3)) {
+                try {
+                    ImageDecoder.toPixels(c.bytes(), c.name(), GRAY28, ImageDecoder.DEFAULT_MAX_PIXELS);
+                    accepted.add(c.name());
+                } catch (InvalidImageException e) {
+                    assertTrue(e.getMessage().startsWith(c.name() + ": "), e.getMessage());
+                    if (e.getMessage().contains("Exception") || e.getMessage().contains("javax.")) {
+                        classNames.add(e.getMessage());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), accepted, "classified although truncated");
+        assertEquals(List.of(), classNames, "Java class names in the messages");
+    }
+
+    /** The completeness check must not refuse what is whole, and holds for files too (where the stream knows its length). */
+    @Test
+    void wholeImagesPassTheTruncationCheckAndTruncatedFilesAreRefused() throws Exception {
+        for (String format : List.of("png", "jpeg", "gif", "bmp")) {
+            byte[] whole = HostileImages.encoded(format, 64, 48, 3);
+            assertEquals(784, assertDecodes(whole, ImageDecoder.DEFAULT_MAX_PIXELS).length, format);
+            Path file = dir.resolve("whole." + format);
+            Files.write(file, whole);
+            assertEquals(784, ImageDecoder.toPixels(file, GRAY28, ImageDecoder.DEFAULT_MAX_PIXELS).length, format);
+            Path cut = dir.resolve("cut." + format);
+            Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 1));
+            InvalidImageException e = assertThrows(InvalidImageException.class,
+                    () -> ImageDecoder.toPixels(cut, GRAY28, ImageDecoder.DEFAULT_MAX_PIXELS), format);
+            assertTrue(e.getMessage().startsWith(cut + ": ") && e.getMessage().contains("truncated"), e.getMessage());
+        }
+        // The reviewer's case: the first 2000 bytes of a larger BMP, whose header is whole and whose pixels are not.
+        InvalidImageException bmp = assertThrows(InvalidImageException.class, () -> ImageDecoder.toPixels(
+                java.util.Arrays.copyOf(HostileImages.encoded("bmp", 200, 200, 1), 2000), "head.bmp", GRAY28, ImageDecoder.DEFAULT_MAX_PIXELS));
+        assertEquals("head.bmp: truncated BMP data: the header declares 120000 bytes of pixels from byte 54, more than the data holds",
+                bmp.getMessage());
+        InvalidImageException jpeg = assertThrows(InvalidImageException.class, () -> ImageDecoder.toPixels(
+                java.util.Arrays.copyOf(HostileImages.encoded("jpeg", 200, 200, 1), 2000), "head.jpg", GRAY28, ImageDecoder.DEFAULT_MAX_PIXELS));
+        assertTrue(jpeg.getMessage().startsWith("head.jpg: corrupt or truncated JPEG data: the decoder warned"), jpeg.getMessage());
+    }
+
     @Test
     void headersDeclaringTooManyPixelsAreRefusedBeforeDecoding() {
         byte[] png = HostileImages.pngHeaderBomb(30_000, 30_000);

@@ -114,6 +114,15 @@ class InferenceServerTest {
                 refused += r.statusCode() == 400 ? 1 : 0;
             }
             assertTrue(refused > 0);
+            // A file cut short is refused, never classified from its first rows.
+            for (String format : List.of("jpeg", "bmp")) {
+                byte[] whole = HostileImages.encoded(format, 200, 200, 1);
+                for (int len : new int[]{whole.length / 3, 2000, whole.length - 1}) {
+                    HttpResponse<String> r = assertAnswered(uri, java.util.Arrays.copyOf(whole, len), format + " cut to " + len);
+                    assertEquals(400, r.statusCode(), format + " cut to " + len + ": " + r.body());
+                    assertTrue(error(r).contains("truncated"), r.body());
+                }
+            }
             for (byte[] bomb : List.of(HostileImages.pngHeaderBomb(30_000, 30_000), HostileImages.jpegDeclaring(60_000, 60_000),
                     HostileImages.blackPng(10_000, 10_000, 8, HostileImages.GRAY))) {
                 HttpResponse<String> r = assertAnswered(uri, bomb, "bomb");
@@ -123,7 +132,7 @@ class InferenceServerTest {
             // A 93 KB 16-bit PNG of 4000×4000 (92 MB decoded) is under the pixel limit: decoded subsampled and classified.
             HttpResponse<String> deep = assertAnswered(uri, HostileImages.blackPng(4_000, 4_000, 16, HostileImages.RGB), "16-bit");
             assertEquals(200, deep.statusCode(), deep.body());
-            assertEquals(0, server.pending());
+            awaitZero(server::pending); // the count drops when the response write completes, maybe after the client has it
         }
     }
 
@@ -183,6 +192,53 @@ class InferenceServerTest {
                 }
             }
             awaitZero(server::pending);
+        }
+    }
+
+    /**
+     * Clients that trickle their headers a byte every 200 ms (never idle, never done) fill a cap of 4 connections; the
+     * header deadline evicts them, so /health answers. Without it, /health waits in the accept queue past its timeout.
+     */
+    @Test
+    void slowHeaderClientsFillingTheConnectionCapAreEvictedByTheHeaderDeadline() throws Exception {
+        ServerLimits limits = ServerLimits.defaults().withMaxConnections(4).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10))
+                .withHeaderTimeout(Duration.ofMillis(800));
+        try (Classifier c = Classifier.load(model); InferenceServer server = new InferenceServer(c, 0, limits)) {
+            List<Socket> slow = new ArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread dripper = null;
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket s = socket(server);
+                    s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nX-A: ".getBytes(StandardCharsets.US_ASCII));
+                    slow.add(s);
+                }
+                // A fifth connection that finished one request first: the deadline applies again to its next request's headers.
+                Socket keptAlive = socket(server);
+                keptAlive.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nX-A: "
+                        .getBytes(StandardCharsets.US_ASCII));
+                slow.add(keptAlive);
+                dripper = new Thread(() -> drip(slow, stop, 200, 40));
+                dripper.start();
+                Thread.sleep(200);
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri(server, "/health")).timeout(Duration.ofSeconds(4)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode());
+                assertTrue(dripper.isAlive(), "the slow clients were still sending when /health answered");
+                for (Socket s : slow.subList(0, 4)) {
+                    assertEquals(-1, s.getInputStream().read(), "a slow-header client was closed without an answer");
+                }
+                assertTrue(statusLine(keptAlive).startsWith("HTTP/1.1 200"));
+                assertTrue(keptAlive.getInputStream().readAllBytes().length > 0, "the first response's headers and body");
+            } finally {
+                stop.set(true);
+                if (dripper != null) {
+                    dripper.join(DEADLINE.toMillis());
+                }
+                for (Socket s : slow) {
+                    s.close();
+                }
+            }
         }
     }
 
@@ -267,18 +323,31 @@ class InferenceServerTest {
     }
 
     @Test
-    void aFaultOfOursIsA500WithAMessage() throws Exception {
+    void aFaultOfOursIsA500WithARequestIdThatIsInTheLogAndNoInternals() throws Exception {
         // A two-channel model cannot take images: the server's own configuration fault, not the client's.
         Path twoChannels = dir.resolve("two.safetensors");
         try (CpuBackend cpu = new CpuBackend(1); Network net = SimpleConvNet.build(cpu, Shape.of(2, 28, 28), 10, 1)) {
             ModelFile.save(net, twoChannels, Map.of("classes", String.join("\n", ODD_NAMES)));
         }
+        java.io.PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        String id;
         try (Classifier c = Classifier.load(twoChannels); InferenceServer server = new InferenceServer(c, 0)) {
+            // slf4j-simple writes to whatever System.err is when it logs.
+            System.setErr(new java.io.PrintStream(log, true, StandardCharsets.UTF_8));
             HttpResponse<String> r = post(uri(server, "/predict"), blackPng(28, 28));
             assertEquals(500, r.statusCode(), r.body());
-            assertTrue(error(r).contains("models with 2 channels do not take images"), r.body());
+            id = r.headers().firstValue(InferenceServer.REQUEST_ID).orElseThrow();
+            // The client learns that it is our fault and which log line has the details, not our class names.
+            assertEquals("internal error; request id " + id, error(r));
+            assertFalse(r.body().contains("Exception") || r.body().contains("channels"), r.body());
             awaitZero(server::pending);
+        } finally {
+            System.setErr(stderr);
         }
+        String logged = log.toString(StandardCharsets.UTF_8);
+        assertTrue(logged.contains("models with 2 channels do not take images")
+                && logged.lines().anyMatch(l -> l.contains("request " + id + ": prediction failed")), logged);
     }
 
     /** The response, or a test failure naming the input when the server closed without an HTTP answer. */
