@@ -60,17 +60,40 @@ public interface LearningRateSchedule {
     }
 
     private static LearningRateSchedule parseUnchecked(String spec, double lr, int epochs) {
-        String[] p = spec.split(":");
+        String[] p = spec.split(":", -1);
+        int parts = switch (p[0]) {
+            case "constant" -> 1;
+            case "step" -> 3;
+            case "cosine" -> 2;
+            default -> throw new IllegalArgumentException("unknown schedule '" + spec
+                    + "': expected constant, step:SIZE:GAMMA or cosine[:MIN_LR]");
+        };
+        if (p.length > parts) {
+            throw new IllegalArgumentException("bad schedule '" + spec + "': " + p[0] + " takes at most " + (parts - 1)
+                    + " number" + (parts == 2 ? "" : "s") + " after it (constant, step:SIZE:GAMMA or cosine[:MIN_LR])");
+        }
+        return switch (p[0]) {
+            case "constant" -> constant(lr);
+            case "step" -> step(lr, p.length > 1 ? whole(spec, "SIZE", p[1]) : 10, p.length > 2 ? number(spec, "GAMMA", p[2]) : 0.1);
+            default -> cosine(lr, p.length > 1 ? number(spec, "MIN_LR", p[1]) : 0, epochs);
+        };
+    }
+
+    private static int whole(String spec, String what, String text) {
         try {
-            return switch (p[0]) {
-                case "constant" -> constant(lr);
-                case "step" -> step(lr, p.length > 1 ? Integer.parseInt(p[1]) : 10, p.length > 2 ? Double.parseDouble(p[2]) : 0.1);
-                case "cosine" -> cosine(lr, p.length > 1 ? Double.parseDouble(p[1]) : 0, epochs);
-                default -> throw new IllegalArgumentException("unknown schedule '" + spec
-                        + "': expected constant, step:SIZE:GAMMA or cosine[:MIN_LR]");
-            };
+            return Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad schedule '" + spec + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("bad schedule '" + spec + "': " + what + " must be a whole number, got '"
+                    + text + "'", e);
+        }
+    }
+
+    private static double number(String spec, String what, String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad schedule '" + spec + "': " + what + " must be a number, got '"
+                    + text + "'", e);
         }
     }
 }

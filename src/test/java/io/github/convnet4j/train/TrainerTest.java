@@ -183,6 +183,25 @@ class TrainerTest {
         assertEquals(0.05, LearningRateSchedule.parse("step:2:0.5", 0.1, 5).rate(2), 1e-12);
     }
 
+    /** A malformed schedule says which number is wrong, in words (not "For input string"). */
+    @Test
+    void malformedSchedulesNameThePart() {
+        String[][] cases = {
+            {"cosine:abc", "bad schedule 'cosine:abc': MIN_LR must be a number, got 'abc'"},
+            {"step:x:0.5", "bad schedule 'step:x:0.5': SIZE must be a whole number, got 'x'"},
+            {"step:2:", "bad schedule 'step:2:': GAMMA must be a number, got ''"},
+            {"constant:3", "bad schedule 'constant:3': constant takes at most 0 numbers after it"},
+            {"cosine:0:1", "bad schedule 'cosine:0:1': cosine takes at most 1 number after it"},
+            {"linear", "unknown schedule 'linear'"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LearningRateSchedule.parse(c[0], 0.1, 5), c[0]);
+            assertTrue(e.getMessage().startsWith(c[1]), e.getMessage());
+            assertTrue(!e.getMessage().contains("For input string"), e.getMessage());
+        }
+    }
+
     @Test
     void evaluationCountsPrecisionAndRecall() {
         Evaluation e = new Evaluation(new int[][]{{3, 1}, {0, 4}}, List.of("a", "b"));
