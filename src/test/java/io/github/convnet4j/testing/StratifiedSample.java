@@ -44,9 +44,9 @@ final class StratifiedSample {
             for (int i = r * rowLength; i < (r + 1) * rowLength; i++) {
                 (Math.abs(gradient[i]) > informative ? preferred : others).add(i);
             }
-            int want = Math.min(perRow, rowLength);
-            take(preferred, want, taken, chosen, rng);
-            take(others, want - Math.min(want, preferred.size()), taken, chosen, rng);
+            int fromPreferred = Math.min(Math.min(perRow, rowLength), preferred.size());
+            take(preferred, fromPreferred, taken, chosen, rng);
+            take(others, Math.min(perRow, rowLength) - fromPreferred, taken, chosen, rng);
         }
         List<Integer> rest = new ArrayList<>();
         for (int i = 0; i < length; i++) {
