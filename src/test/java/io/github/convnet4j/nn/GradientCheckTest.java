@@ -12,6 +12,8 @@ import io.github.convnet4j.models.SimpleConvNet;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import io.github.convnet4j.testing.GradientCheck;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** Numerical gradient checks of whole networks (the book's gradient_check), on the CPU backend. */
 class GradientCheckTest {
+    /** A planted error this small everywhere in a slice is below the check's resolution (1e-4 absolute). */
+    private static final double INVISIBLE = 2 * GradientCheck.absoluteTolerance();
     private static Backend backend;
 
     @BeforeAll
@@ -63,6 +67,36 @@ class GradientCheckTest {
         }
         assertFails(m.withGradient(conv1 + ".weight", g -> 1.05 * g), budget, conv1 + " weight gradient x1.05");
         assertFails(m.withGradient(conv1 + ".weight", g -> 0.95 * g), budget, conv1 + " weight gradient x0.95");
+        assertEverySliceErrorFails(m, budget);
+    }
+
+    /**
+     * An error confined to one row of an affine weight, one filter or channel, one bias entry or
+     * one image of the input: each dim-0 slice of every tensor in turn, doubled and zeroed, must
+     * fail the check. Skipped: slices whose whole gradient is within 2e-4, twice the check's
+     * absolute resolution, where doubling or zeroing changes no element by more than float32
+     * differencing can see. Exactly 0: a bias followed by batch norm (which cancels any
+     * per-channel shift: conv1.bias and fc1.bias of the BN net), a row of an affine layer whose
+     * ReLU is off for every image (LeNet-modern: 57 of fc1's 120, 39 of fc2's 84; SimpleConvNet:
+     * 31 of fc1's 100). Merely tiny: sigmoid LeNet's input and a few of its biases and fc1 rows,
+     * 2 of LeNet-modern's 10 output biases (classes both images give p < 4e-4), 1 bn2 scale.
+     */
+    private static void assertEverySliceErrorFails(GradientCheck.Measurement m, GradientCheck.Budget budget) {
+        List<String> through = new ArrayList<>();
+        for (String tensor : m.tensorNames()) {
+            for (int row = 0; row < m.slices(tensor); row++) {
+                if (m.largestGradientInSlice(tensor, row) <= INVISIBLE) {
+                    continue;
+                }
+                if (m.withSliceGradient(tensor, row, g -> 2 * g).problems(budget).isEmpty()) {
+                    through.add(tensor + " slice " + row + " x2 (" + m.describeSlice(tensor, row) + ")");
+                }
+                if (m.withSliceGradient(tensor, row, g -> 0).problems(budget).isEmpty()) {
+                    through.add(tensor + " slice " + row + " zeroed (" + m.describeSlice(tensor, row) + ")");
+                }
+            }
+        }
+        assertEquals(List.of(), through, "the gradient check let through one-slice errors");
     }
 
     private static void assertFails(GradientCheck.Measurement planted, GradientCheck.Budget budget, String what) {
