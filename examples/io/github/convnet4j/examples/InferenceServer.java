@@ -77,6 +77,8 @@ public final class InferenceServer implements AutoCloseable {
     private final ThreadPoolExecutor predictPool;
     private final RequestHeaderDeadline headerDeadline;
     private final AtomicInteger pending = new AtomicInteger();
+    /** Bodies up to this many times the limit are read before their 413 (see refuseTooLong). */
+    private static final int DRAIN_FACTOR = 4;
 
     public InferenceServer(Classifier classifier, int port) throws IOException {
         this(classifier, port, ServerLimits.defaults());
@@ -148,8 +150,7 @@ public final class InferenceServer implements AutoCloseable {
             return;
         }
         if (request.getLength() > limits.maxBodyBytes()) {
-            closeAfter(response);
-            error(response, callback, 413, tooLongBody());
+            refuseTooLong(request, response, callback);
             return;
         }
         if (pending.incrementAndGet() > limits.maxPending()) {
@@ -171,6 +172,30 @@ public final class InferenceServer implements AutoCloseable {
                         schedule(body, response, done);
                     }
                 });
+    }
+
+    /**
+     * A 413 sent while the client is still sending its body, followed by a close, can reach the
+     * client as a connection reset instead (the unread bytes make the close abortive), so a client
+     * that did not ask {@code Expect: 100-continue} first sees no answer. A body up to
+     * {@link #DRAIN_FACTOR} times the limit is therefore read and discarded, under the same read
+     * timeout and deadline as any body, before the 413; a larger one is answered at once.
+     */
+    private void refuseTooLong(Request request, Response response, Callback callback) {
+        closeAfter(response);
+        boolean expectsContinue = request.getHeaders().contains(HttpHeader.EXPECT, "100-continue");
+        if (expectsContinue || request.getLength() > DRAIN_FACTOR * (long) limits.maxBodyBytes()) {
+            error(response, callback, 413, tooLongBody());
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
+        Content.Source.consumeAll(request, Callback.from(() -> drained.complete(null), drained::completeExceptionally));
+        drained.orTimeout(limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((ignored, failure) -> {
+            if (unwrap(failure) instanceof TimeoutException t) {
+                request.fail(t);
+            }
+            error(response, callback, 413, tooLongBody());
+        });
     }
 
     private void bodyFailed(Request request, Response response, Callback done, Throwable failure) {
