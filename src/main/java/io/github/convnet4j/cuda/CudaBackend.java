@@ -347,6 +347,7 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        requireNoOverhang(g);
         CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
                 "cudnnPoolingForward", g);
@@ -354,10 +355,44 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        requireNoOverhang(g);
         cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
         cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 out, ptr(y), out, ptr(dy), in, ptr(x), ZERO, in, ptr(dx)), "cudnnPoolingBackward", g);
+    }
+
+    /**
+     * cuDNN sizes pooling outputs by flooring and has no ceil mode; whether it clips a window that
+     * hangs past the padded input the way PyTorch does is not verified on a device yet, so refuse it.
+     */
+    private static void requireNoOverhang(PoolGeometry g) {
+        if (g.overhangs()) {
+            throw new UnsupportedOperationException("pooling with ceil rounding (a window past the padded input, " + g
+                    + ") is not implemented on the CUDA backend yet; use the CPU backend for networks with it");
+        }
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
+        throw new UnsupportedOperationException("adaptive average pooling is not implemented on the CUDA backend yet"
+                + " (input " + x.shape() + ", output " + y.shape() + "); use the CPU backend for networks with it");
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        throw new UnsupportedOperationException("adaptive average pooling is not implemented on the CUDA backend yet"
+                + " (gradient " + dy.shape() + " to " + dx.shape() + "); use the CPU backend for networks with it");
+    }
+
+    /** One strided 2-D copy: N rows of channels·H·W floats, each row at its image's channel offset. */
+    @Override
+    protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        long plane = (long) src.dim(2) * src.dim(3);
+        CudaCheck.runtime(JCuda.cudaMemcpy2DAsync(ptr(dst).withByteOffset(bytes((int) (dstChannel * plane))),
+                bytes((int) (dst.dim(1) * plane)), ptr(src).withByteOffset(bytes((int) (srcChannel * plane))),
+                bytes((int) (src.dim(1) * plane)), bytes((int) (channels * plane)), src.dim(0),
+                cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream), "cudaMemcpy2DAsync", src.shape());
     }
 
     // ---- activations --------------------------------------------------------------------------
