@@ -48,6 +48,11 @@ public final class Network implements AutoCloseable {
     }
 
     Network(Backend backend, Shape itemShape, Graph graph, LossLayer lossLayer, NetworkSpec spec) {
+        this(backend, itemShape, graph, lossLayer, spec, true);
+    }
+
+    /** {@code shareBuffers} false leaves every layer its own buffers: the reference liveness is tested against. */
+    Network(Backend backend, Shape itemShape, Graph graph, LossLayer lossLayer, NetworkSpec spec, boolean shareBuffers) {
         this.backend = backend;
         this.spec = spec;
         this.itemShape = itemShape;
@@ -62,7 +67,9 @@ public final class Network implements AutoCloseable {
             }
         }
         this.pool = new BufferPool(backend);
-        layers.forEach(l -> l.shareBuffers(pool));
+        if (shareBuffers) {
+            layers.forEach(l -> l.shareBuffers(pool));
+        }
     }
 
     /** Each layer reads the one before it; the first reads the input. */

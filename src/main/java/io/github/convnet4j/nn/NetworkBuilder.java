@@ -36,6 +36,7 @@ public final class NetworkBuilder {
     private Shape shape;
     private Initializer init = Initializer.he();
     private OutputRounding rounding = OutputRounding.STRICT;
+    private boolean shareBuffers = true;
 
     public NetworkBuilder(Backend backend, Shape itemShape, long seed) {
         this.backend = backend;
@@ -44,6 +45,12 @@ public final class NetworkBuilder {
         this.rng = new Random(seed);
         this.shape = Network.prependBatch(itemShape);
         shapes.put(Graph.INPUT, shape);
+    }
+
+    /** For tests: every layer keeps its own buffers (no liveness), the reference the shared pool must match. */
+    NetworkBuilder withoutSharedBuffers() {
+        this.shareBuffers = false;
+        return this;
     }
 
     /** The initialiser for the weights of the layers added after this call. */
@@ -325,7 +332,7 @@ public final class NetworkBuilder {
             }
             Graph graph = Graph.of(Network.prependBatch(itemShape), nodes,
                     nodes.isEmpty() ? Graph.INPUT : nodes.get(nodes.size() - 1).name());
-            return new Network(backend, itemShape, graph, loss, spec);
+            return new Network(backend, itemShape, graph, loss, spec, shareBuffers);
         } catch (RuntimeException | Error e) {
             if (loss != null) {
                 loss.close();

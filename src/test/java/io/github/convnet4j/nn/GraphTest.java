@@ -231,6 +231,39 @@ class GraphTest {
         }
     }
 
+    /** Two blocks with shortcuts, a concat of branches and a flatten view: bit-identical with and without the shared pool. */
+    private static Network mixedGraph(boolean shared) {
+        NetworkBuilder b = new NetworkBuilder(cpu, Shape.of(2, 8, 8), 12);
+        if (!shared) {
+            b.withoutSharedBuffers();
+        }
+        return b.conv("stem", 4, 3, 1, 1).relu("stem.relu")
+                .conv("a1", 4, 3, 1, 1, false).batchNorm("a.bn").relu("a.relu").conv("a2", 4, 3, 1, 1)
+                .sum("a", "a2", "stem.relu").relu("a.out")
+                .maxPool("p", 2, 2).from("a.out").conv("q", 3, 2, 2, 0).from("a.out").avgPool("r", 2, 2)
+                .concat("cat", "p", "q", "r").dropout("drop", 0.3f).flatten("flat").affine("fc", 5).softmaxWithLoss();
+    }
+
+    @Test
+    void sharingBuffersByLivenessChangesNoNumber() {
+        try (Network pooled = mixedGraph(true); Network own = mixedGraph(false);
+             Tensor x = cpu.tensor(randomFloats(new Random(8), 3 * 128), Shape.of(3, 2, 8, 8));
+             Tensor labels = cpu.tensor(new float[] {0, 4, 2}, Shape.of(3))) {
+            for (int step = 0; step < 2; step++) {
+                float lossPooled = pooled.gradient(x, labels).toArray()[0];
+                float lossOwn = own.gradient(x, labels).toArray()[0];
+                assertEquals(lossOwn, lossPooled, 0f, "loss, step " + step);
+                for (Parameter p : own.parameters()) {
+                    assertArrayEquals(p.gradient().toArray(), pooled.parameter(p.name()).gradient().toArray(), p.name());
+                }
+                assertArrayEquals(own.inputGradient().toArray(), pooled.inputGradient().toArray(), "dL/dx");
+                assertArrayEquals(own.predict(x).toArray(), pooled.predict(x).toArray(), "scores");
+            }
+            // Without sharing, the pool holds only the sums made where a layer-owned gradient was read twice.
+            assertTrue(own.bufferPool().allocatedBytes() < pooled.bufferPool().allocatedBytes());
+        }
+    }
+
     @Test
     void resultsOfTheLastPassStayValidWhileTheNextLayersReuseMemory() {
         try (Network net = new NetworkBuilder(cpu, Shape.of(2, 6, 6), 5).conv("c1", 4, 3, 1, 1).relu("r1")
