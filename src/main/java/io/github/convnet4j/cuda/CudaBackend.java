@@ -347,7 +347,10 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
-        requireNoOverhang(g);
+        if (g.overhangs()) {
+            launch("pool_forward", y.size(), poolArgs(mode, g, ptr(x), ptr(y)));
+            return;
+        }
         CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
                 "cudnnPoolingForward", g);
@@ -355,7 +358,10 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        requireNoOverhang(g);
+        if (g.overhangs()) {
+            launch("pool_backward", dx.size(), poolArgs(mode, g, ptr(x), ptr(dy), ptr(dx)));
+            return;
+        }
         cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
         cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
@@ -363,26 +369,29 @@ public final class CudaBackend extends CheckedBackend {
     }
 
     /**
-     * cuDNN sizes pooling outputs by flooring and has no ceil mode; whether it clips a window that
-     * hangs past the padded input the way PyTorch does is not verified on a device yet, so refuse it.
+     * The geometry as kernels.cu's pool kernels take it. They serve ceil-mode windows that hang past
+     * the padded input: cuDNN sizes its outputs by flooring and has no rule for such a window, so
+     * those pools run the CPU backend's definition on the device instead.
      */
-    private static void requireNoOverhang(PoolGeometry g) {
-        if (g.overhangs()) {
-            throw new UnsupportedOperationException("pooling with ceil rounding (a window past the padded input, " + g
-                    + ") is not implemented on the CUDA backend yet; use the CPU backend for networks with it");
-        }
+    private static Object[] poolArgs(PoolMode mode, PoolGeometry g, Pointer... tensors) {
+        Object[] shape = {g.n() * g.c(), g.h(), g.w(), g.outH(), g.outW(), g.windowH(), g.windowW(), g.strideH(),
+            g.strideW(), g.padH(), g.padW(), mode == PoolMode.MAX ? 1 : 0};
+        Object[] all = new Object[tensors.length + shape.length];
+        System.arraycopy(tensors, 0, all, 0, tensors.length);
+        System.arraycopy(shape, 0, all, tensors.length, shape.length);
+        return all;
     }
 
     @Override
     protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
-        throw new UnsupportedOperationException("adaptive average pooling is not implemented on the CUDA backend yet"
-                + " (input " + x.shape() + ", output " + y.shape() + "); use the CPU backend for networks with it");
+        launch("adaptive_avg_pool_forward", y.size(), ptr(x), ptr(y), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), y.dim(2),
+                y.dim(3));
     }
 
     @Override
     protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
-        throw new UnsupportedOperationException("adaptive average pooling is not implemented on the CUDA backend yet"
-                + " (gradient " + dy.shape() + " to " + dx.shape() + "); use the CPU backend for networks with it");
+        launch("adaptive_avg_pool_backward", dx.size(), ptr(dy), ptr(dx), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                dy.dim(2), dy.dim(3));
     }
 
     /** One strided 2-D copy: N rows of channels·H·W floats, each row at its image's channel offset. */
