@@ -11,10 +11,12 @@ import java.util.Map;
  * Most layers read one value; merges ({@link Add}, {@link Concat}) read several and override the
  * list forms ({@link #outputShape(List)}, {@link #forward(List, boolean)}, {@link #backwardAll}).
  *
- * <p>Ownership: a layer owns its parameters and the output/gradient buffers it returns; they are
- * reused while the batch shape stays the same and stay valid until the layer's next forward
- * (outputs) or backward (gradients). A layer keeps a reference to its forward input, which the
- * previous layer owns. {@code backward} never writes into its argument.
+ * <p>Ownership: a layer owns its parameters. Alone, it also owns the output/gradient buffers it
+ * returns, reused while the batch shape stays the same and valid until its next forward (outputs)
+ * or backward (gradients); in a network that {@link #shareBuffers shares} a pool, they belong to the
+ * pool and the network decides how long they live. A layer keeps a reference to its forward input,
+ * which the network keeps alive while backward needs it ({@link #backwardNeedsInput}).
+ * {@code backward} never writes into its argument, and the network may add into what it returns.
  */
 public interface Layer extends AutoCloseable {
 

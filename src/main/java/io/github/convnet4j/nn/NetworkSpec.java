@@ -266,9 +266,11 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
 
     /**
      * What this architecture needs, computed from the spec alone: parameters and buffers by name
-     * (in the order a built network lists them) and the output shape for one item.
+     * (in the order a built network lists them), the output shape for one item, and every value's
+     * shape for one item in layer order (the input first), for listings such as {@code info}.
      */
-    public record Plan(Map<String, Shape> parameters, Map<String, Shape> buffers, Shape outputShape) {
+    public record Plan(Map<String, Shape> parameters, Map<String, Shape> buffers, Shape outputShape,
+                       Map<String, Shape> values) {
         /** Parameters then buffers: every tensor a model file of this architecture holds. */
         public Map<String, Shape> tensors() {
             Map<String, Shape> all = new LinkedHashMap<>(parameters);
@@ -314,7 +316,8 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
             previous = l.name();
         }
         requireAllReachOutput();
-        return new Plan(Collections.unmodifiableMap(params), Collections.unmodifiableMap(buffers), s.withBatch(1));
+        return new Plan(Collections.unmodifiableMap(params), Collections.unmodifiableMap(buffers), s.withBatch(1),
+                Collections.unmodifiableMap(values));
     }
 
     /** The values a layer reads: its named inputs, or the layer before it. */

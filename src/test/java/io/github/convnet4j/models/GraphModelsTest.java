@@ -76,6 +76,25 @@ class GraphModelsTest {
         }
     }
 
+    /** Feature-map sizes at 224×224 as torchvision's models produce them (ceil-mode pools in GoogLeNet). */
+    @Test
+    void plannedShapesAreTorchvisions() {
+        Shape imagenet = Shape.of(3, 224, 224);
+        Map<String, Shape> resnet = ResNet.spec(50, imagenet, 1000).plan().values();
+        assertEquals(Shape.of(1, 64, 56, 56), resnet.get("maxpool"));
+        assertEquals(Shape.of(1, 256, 56, 56), resnet.get("layer1.2.relu"));
+        assertEquals(Shape.of(1, 2048, 7, 7), resnet.get("layer4.2.relu"));
+        Map<String, Shape> googlenet = GoogLeNet.spec(imagenet, 1000).plan().values();
+        assertEquals(Shape.of(1, 64, 56, 56), googlenet.get("maxpool1"));
+        assertEquals(Shape.of(1, 256, 28, 28), googlenet.get("inception3a"));
+        assertEquals(Shape.of(1, 480, 14, 14), googlenet.get("maxpool3"));
+        assertEquals(Shape.of(1, 832, 7, 7), googlenet.get("maxpool4"));
+        assertEquals(Shape.of(1, 1024, 7, 7), googlenet.get("inception5b"));
+        Map<String, Shape> vgg = Vgg.spec(16, false, imagenet, 1000).plan().values();
+        assertEquals(Shape.of(1, 512, 7, 7), vgg.get("features.30"));
+        assertEquals(Shape.of(1, 1000), vgg.get("classifier.6"));
+    }
+
     @Test
     void specsRefuseWhatTheyCannotBuild() {
         assertThrows(() -> ResNet.spec(101, Shape.of(3, 224, 224), 10), "18, 34 or 50");
