@@ -121,6 +121,18 @@ public final class Network implements AutoCloseable {
      * no later node reads them, and, in inference, also those that training would keep for backward.
      */
     public Tensor forward(Tensor x, boolean training) {
+        return forward(x, training, null);
+    }
+
+    /**
+     * Inference forward that shows every node's output to {@code observer} as it is made (feature
+     * maps): the tensor is valid only during the call, since liveness may reuse it afterwards.
+     */
+    public Tensor forwardObserved(Tensor x, java.util.function.BiConsumer<String, Tensor> observer) {
+        return forward(x, false, java.util.Objects.requireNonNull(observer, "observer"));
+    }
+
+    private Tensor forward(Tensor x, boolean training, java.util.function.BiConsumer<String, Tensor> observer) {
         checkInput(x);
         startPass();
         values.put(Graph.INPUT, x);
@@ -132,6 +144,9 @@ public final class Network implements AutoCloseable {
             Tensor y = node.layer().arity() == 1 ? node.layer().forward(in.get(0), training)
                     : node.layer().forward(in, training);
             hold(values, node.name(), y);
+            if (observer != null) {
+                observer.accept(node.name(), y);
+            }
             for (String read : new HashSet<>(node.inputs())) {
                 if (graph.lastForwardReader(read) == i && !(training && graph.neededInBackward(read))) {
                     drop(values, read);
