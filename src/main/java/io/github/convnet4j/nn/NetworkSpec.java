@@ -320,6 +320,27 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
                 Collections.unmodifiableMap(values));
     }
 
+    /**
+     * One line per layer (name, type, output shape for one item, parameter count, and what it
+     * reads where that is not the layer before it), then {@code parameters: N}; from the plan alone,
+     * so it costs nothing even for VGG-16's 138 million parameters.
+     */
+    public String summary() {
+        Plan plan = plan();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-28s %-16s %-20s %12s%n", "layer", "type", "output", "params"));
+        sb.append(String.format("%-28s %-16s %-20s %12s%n", Graph.INPUT, "", plan.values().get(Graph.INPUT), ""));
+        for (LayerSpec l : layers) {
+            long count = plan.parameters().entrySet().stream().filter(e -> e.getKey().startsWith(l.name() + "."))
+                    .filter(e -> e.getKey().lastIndexOf('.') == l.name().length()).mapToLong(e -> e.getValue().size()).sum();
+            String reads = l.inputs().isEmpty() ? "" : "  <- " + String.join(", ", l.inputs());
+            sb.append(String.format("%-28s %-16s %-20s %,12d%s%n", l.name(), l.type(), plan.values().get(l.name()), count,
+                    reads));
+        }
+        sb.append("parameters: ").append(plan.parameters().values().stream().mapToLong(Shape::size).sum()).append('\n');
+        return sb.toString();
+    }
+
     /** The values a layer reads: its named inputs, or the layer before it. */
     static List<String> inputsOf(LayerSpec l, String previous) {
         return l.inputs().isEmpty() ? List.of(previous) : l.inputs();

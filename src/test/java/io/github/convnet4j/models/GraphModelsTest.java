@@ -96,6 +96,17 @@ class GraphModelsTest {
     }
 
     @Test
+    void aSpecSummaryListsLayersShapesAndTheParameterCountWithoutBuilding() {
+        String s = Vgg.spec(16, false, Shape.of(3, 224, 224), 1000).summary();
+        assertTrue(s.endsWith("parameters: 138357544\n"), s);
+        assertTrue(s.lines().anyMatch(l -> l.startsWith("classifier.0") && l.contains("102,764,544")), s);
+        String g = GoogLeNet.spec(Shape.of(3, 224, 224), 1000).summary();
+        assertTrue(g.lines().anyMatch(l -> l.startsWith("inception3a ") && l.contains("concat")
+                && l.contains("[1, 256, 28, 28]") && l.contains("<- inception3a.branch1.relu")), g);
+        assertTrue(g.lines().anyMatch(l -> l.startsWith("inception3a.branch1.conv ") && l.contains("12,288")), g);
+    }
+
+    @Test
     void specsRefuseWhatTheyCannotBuild() {
         assertThrows(() -> ResNet.spec(101, Shape.of(3, 224, 224), 10), "18, 34 or 50");
         assertThrows(() -> Vgg.spec(19, false, Shape.of(3, 224, 224), 10), "11 or 16");
