@@ -15,7 +15,8 @@ import java.util.Map;
  * A network's activations and gradients, reused by liveness: layers {@link #acquire} their outputs
  * and input gradients here, the network {@link #retain retains} each value it keeps and
  * {@link #release releases} it once nothing later reads it, and a tensor whose last holder let go
- * goes back on the free list of its shape for the next layer that asks for that shape. Peak memory
+ * goes back on the free list of its size for the next layer that asks for that many elements (in
+ * whatever shape: a view is handed out). Peak memory
  * then follows the widest point of the graph rather than the sum of its layers.
  *
  * <p>Holders are counted by storage, so a view ({@link Flatten}'s reshape, an {@link Add} passing
@@ -24,7 +25,8 @@ import java.util.Map;
  */
 public final class BufferPool implements AutoCloseable {
     private final Backend backend;
-    private final Map<Shape, ArrayDeque<Tensor>> free = new HashMap<>();
+    /** Free tensors by element count: one of another shape but the same size is handed out as a reshaped view. */
+    private final Map<Integer, ArrayDeque<Tensor>> free = new HashMap<>();
     /** Every tensor the pool made, by its storage, with how many values hold it now. */
     private final Map<Storage, Lease> leases = new IdentityHashMap<>();
     private long allocatedBytes;
@@ -51,12 +53,14 @@ public final class BufferPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("buffer pool is closed");
         }
-        ArrayDeque<Tensor> list = free.get(shape);
+        ArrayDeque<Tensor> list = free.get(shape.size());
         Tensor t = list == null ? null : list.poll();
         if (t == null) {
             t = backend.allocate(shape);
             leases.put(t.storage(), new Lease(t));
             allocatedBytes += bytes(t);
+        } else if (!t.shape().equals(shape)) {
+            t = t.reshape(shape);
         }
         Lease lease = leases.get(t.storage());
         lease.inUse = true;
@@ -107,7 +111,7 @@ public final class BufferPool implements AutoCloseable {
         lease.inUse = false;
         lease.holders = 0;
         bytesInUse -= bytes(lease.tensor);
-        free.computeIfAbsent(lease.tensor.shape(), k -> new ArrayDeque<>()).push(lease.tensor);
+        free.computeIfAbsent(lease.tensor.size(), k -> new ArrayDeque<>()).push(lease.tensor);
     }
 
     /** Bytes of all tensors the pool has made (it keeps them for reuse until closed). */
