@@ -253,7 +253,7 @@ public final class Network implements AutoCloseable {
         pool.release(contribution);
     }
 
-    /** The scores (training mode) of the last {@link #gradient} call, owned by the last layer. */
+    /** The scores (training mode) of the last {@link #gradient} call; valid until the next forward. */
     public Tensor lastScores() {
         return scores;
     }
@@ -275,7 +275,7 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** dL/dx of the last {@link #gradient} call (null when turned off). */
+    /** dL/dx of the last {@link #gradient} call (null when turned off, or after a later forward). */
     public Tensor inputGradient() {
         return inputGradient;
     }
