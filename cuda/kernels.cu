@@ -274,3 +274,118 @@ extern "C" __global__ void adam_step(float* w, const float* g, float* m, float* 
         w[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
     }
 }
+
+// ---- adaptive average pooling (PyTorch's bins), and pooling windows that hang over the edge ------
+// Backward passes gather: each input element sums what reaches it, in a fixed order, so the result
+// is deterministic without atomics.
+
+__device__ __forceinline__ int bin_start(int i, int in, int out) { return (int) (((long long) i * in) / out); }
+__device__ __forceinline__ int bin_end(int i, int in, int out) { return (int) (((long long) (i + 1) * in + out - 1) / out); }
+
+extern "C" __global__ void adaptive_avg_pool_forward(const float* x, float* y, int planes, int h, int w, int oh, int ow) {
+    size_t n = (size_t) planes * oh * ow;
+    for (size_t i = global_index(); i < n; i += grid_stride()) {
+        int ox = (int) (i % ow);
+        int oy = (int) ((i / ow) % oh);
+        size_t p = i / ((size_t) ow * oh);
+        int y0 = bin_start(oy, h, oh), y1 = bin_end(oy, h, oh);
+        int x0 = bin_start(ox, w, ow), x1 = bin_end(ox, w, ow);
+        const float* plane = x + p * h * w;
+        float s = 0.f;
+        for (int r = y0; r < y1; r++)
+            for (int c = x0; c < x1; c++) s += plane[r * w + c];
+        y[i] = s / (float) ((y1 - y0) * (x1 - x0));
+    }
+}
+
+extern "C" __global__ void adaptive_avg_pool_backward(const float* dy, float* dx, int planes, int h, int w, int oh,
+                                                      int ow) {
+    size_t n = (size_t) planes * h * w;
+    for (size_t i = global_index(); i < n; i += grid_stride()) {
+        int ix = (int) (i % w);
+        int iy = (int) ((i / w) % h);
+        size_t p = i / ((size_t) w * h);
+        const float* g = dy + p * oh * ow;
+        float s = 0.f;
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = bin_start(oy, h, oh), y1 = bin_end(oy, h, oh);
+            if (iy < y0 || iy >= y1) continue;
+            for (int ox = 0; ox < ow; ox++) {
+                int x0 = bin_start(ox, w, ow), x1 = bin_end(ox, w, ow);
+                if (ix >= x0 && ix < x1) s += g[oy * ow + ox] / (float) ((y1 - y0) * (x1 - x0));
+            }
+        }
+        dx[i] = s;
+    }
+}
+
+// The CPU backend's pooling for any window: max takes the first maximum in row-major order (NaN
+// wins), the average divides by the window clipped to the padded input (count_include_pad).
+struct PoolShape { int planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw; };
+
+__device__ int pool_argmax(const float* plane, PoolShape g, int oy, int ox) {
+    int y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+    int best = -1;
+    float best_value = 0.f;
+    for (int iy = max(0, y0); iy < min(g.h, y0 + g.kh); iy++)
+        for (int ix = max(0, x0); ix < min(g.w, x0 + g.kw); ix++) {
+            float v = plane[iy * g.w + ix];
+            if (best < 0 || v > best_value || isnan(v)) {
+                best = iy * g.w + ix;
+                best_value = v;
+                if (isnan(v)) return best;
+            }
+        }
+    return best;
+}
+
+__device__ float pool_divisor(PoolShape g, int oy, int ox) {
+    int y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+    return (float) ((min(y0 + g.kh, g.h + g.ph) - y0) * (min(x0 + g.kw, g.w + g.pw) - x0));
+}
+
+extern "C" __global__ void pool_forward(const float* x, float* y, int planes, int h, int w, int oh, int ow, int kh,
+                                        int kw, int sh, int sw, int ph, int pw, int is_max) {
+    PoolShape g = {planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw};
+    size_t n = (size_t) g.planes * g.oh * g.ow;
+    for (size_t i = global_index(); i < n; i += grid_stride()) {
+        int ox = (int) (i % g.ow);
+        int oy = (int) ((i / g.ow) % g.oh);
+        const float* plane = x + (i / ((size_t) g.ow * g.oh)) * g.h * g.w;
+        if (is_max) {
+            y[i] = plane[pool_argmax(plane, g, oy, ox)];
+            continue;
+        }
+        int y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+        float s = 0.f;
+        for (int iy = max(0, y0); iy < min(g.h, y0 + g.kh); iy++)
+            for (int ix = max(0, x0); ix < min(g.w, x0 + g.kw); ix++) s += plane[iy * g.w + ix];
+        y[i] = s / pool_divisor(g, oy, ox);
+    }
+}
+
+extern "C" __global__ void pool_backward(const float* x, const float* dy, float* dx, int planes, int h, int w, int oh,
+                                         int ow, int kh, int kw, int sh, int sw, int ph, int pw, int is_max) {
+    PoolShape g = {planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw};
+    size_t n = (size_t) g.planes * g.h * g.w;
+    for (size_t i = global_index(); i < n; i += grid_stride()) {
+        int ix = (int) (i % g.w);
+        int iy = (int) ((i / g.w) % g.h);
+        size_t p = i / ((size_t) g.w * g.h);
+        const float* plane = x + p * g.h * g.w;
+        const float* d = dy + p * g.oh * g.ow;
+        // Outputs whose window covers (iy, ix): oy*sh - ph <= iy < oy*sh - ph + kh (columns alike).
+        int oy0 = max(0, (iy + g.ph - g.kh + g.sh) / g.sh), oy1 = min(g.oh - 1, (iy + g.ph) / g.sh);
+        int ox0 = max(0, (ix + g.pw - g.kw + g.sw) / g.sw), ox1 = min(g.ow - 1, (ix + g.pw) / g.sw);
+        float s = 0.f;
+        for (int oy = oy0; oy <= oy1; oy++)
+            for (int ox = ox0; ox <= ox1; ox++) {
+                if (is_max) {
+                    if (pool_argmax(plane, g, oy, ox) == iy * g.w + ix) s += d[oy * g.ow + ox];
+                } else {
+                    s += d[oy * g.ow + ox] / pool_divisor(g, oy, ox);
+                }
+            }
+        dx[i] = s;
+    }
+}

@@ -121,6 +121,25 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
      */
     void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
+    /**
+     * Adaptive average pooling as PyTorch defines it: x (N, C, H, W) to y (N, C, OH, OW), output
+     * row i averaging input rows floor(i·H/OH) to ceil((i + 1)·H/OH) − 1 (columns alike). Global
+     * average pooling is the case OH = OW = 1.
+     */
+    void adaptiveAvgPoolForward(Tensor x, Tensor y);
+
+    /** dx (N, C, H, W, overwritten) from dy (N, C, OH, OW): each dy shared evenly by its bin's inputs. */
+    void adaptiveAvgPoolBackward(Tensor dy, Tensor dx);
+
+    // ---- graph merges -------------------------------------------------------------------------
+
+    /**
+     * dst[n, dstChannel + c] = src[n, srcChannel + c] for c in [0, channels), every n: a channel
+     * slice of one NCHW tensor copied into another of the same N, H and W. Concat writes each input
+     * into its slice of the output; its backward cuts the gradient back into slices.
+     */
+    void copyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels);
+
     // ---- activations --------------------------------------------------------------------------
 
     /** y = f(x); {@code param} is LEAKY_RELU's slope and ignored otherwise. x and y may be the same. */

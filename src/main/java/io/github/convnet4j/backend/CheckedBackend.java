@@ -275,6 +275,59 @@ public abstract non-sealed class CheckedBackend implements Backend {
 
     protected abstract void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
+    @Override
+    public final void adaptiveAvgPoolForward(Tensor x, Tensor y) {
+        owned("adaptiveAvgPoolForward", "x", x);
+        owned("adaptiveAvgPoolForward", "y", y);
+        requireSameImagesAndChannels("adaptiveAvgPoolForward", "x", x, "y", y);
+        doAdaptiveAvgPoolForward(x, y);
+    }
+
+    @Override
+    public final void adaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        owned("adaptiveAvgPoolBackward", "dy", dy);
+        owned("adaptiveAvgPoolBackward", "dx", dx);
+        requireSameImagesAndChannels("adaptiveAvgPoolBackward", "dx", dx, "dy", dy);
+        doAdaptiveAvgPoolBackward(dy, dx);
+    }
+
+    /** Both rank 4 with the same N and C (the planes may differ in size). */
+    private static void requireSameImagesAndChannels(String op, String inName, Tensor in, String outName, Tensor out) {
+        if (in.rank() != 4 || out.rank() != 4 || in.dim(0) != out.dim(0) || in.dim(1) != out.dim(1)) {
+            throw new IllegalArgumentException(op + ": " + inName + " " + in.shape() + " and " + outName + " "
+                    + out.shape() + " must both be (N, C, H, W) with the same N and C");
+        }
+    }
+
+    protected abstract void doAdaptiveAvgPoolForward(Tensor x, Tensor y);
+
+    protected abstract void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx);
+
+    // ---- graph merges -------------------------------------------------------------------------
+
+    @Override
+    public final void copyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        owned("copyChannels", "src", src);
+        owned("copyChannels", "dst", dst);
+        if (src.rank() != 4 || dst.rank() != 4 || src.dim(0) != dst.dim(0) || src.dim(2) != dst.dim(2)
+                || src.dim(3) != dst.dim(3)) {
+            throw new IllegalArgumentException("copyChannels: src " + src.shape() + " and dst " + dst.shape()
+                    + " must both be (N, C, H, W) with the same N, H and W");
+        }
+        if (channels < 1 || srcChannel < 0 || dstChannel < 0 || (long) srcChannel + channels > src.dim(1)
+                || (long) dstChannel + channels > dst.dim(1)) {
+            throw new IllegalArgumentException("copyChannels: channels [" + srcChannel + ", " + srcChannel + " + "
+                    + channels + ") of src " + src.shape() + " to [" + dstChannel + ", " + dstChannel + " + " + channels
+                    + ") of dst " + dst.shape() + " do not fit (need channels >= 1 and offsets >= 0)");
+        }
+        if (src.storage() == dst.storage()) {
+            throw new IllegalArgumentException("copyChannels: src and dst share memory");
+        }
+        doCopyChannels(src, srcChannel, dst, dstChannel, channels);
+    }
+
+    protected abstract void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels);
+
     // ---- activations --------------------------------------------------------------------------
 
     @Override

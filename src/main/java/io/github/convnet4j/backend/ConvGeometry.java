@@ -31,6 +31,10 @@ public record ConvGeometry(int n, int c, int h, int w, int k, int fh, int fw,
             throw new IllegalArgumentException(layer + ": stride must be >= 1 and pad >= 0, got stride "
                     + strideH + "x" + strideW + " pad " + padH + "x" + padW);
         }
+        if (rounding == OutputRounding.CEIL) {
+            throw new IllegalArgumentException(layer + ": ceil rounding applies to pooling only; a convolution takes"
+                    + " STRICT or FLOOR");
+        }
         int oh = rounding.outputSize(layer, "height", input.dim(2), filter.dim(2), strideH, padH);
         int ow = rounding.outputSize(layer, "width", input.dim(3), filter.dim(3), strideW, padW);
         return new ConvGeometry(input.dim(0), input.dim(1), input.dim(2), input.dim(3),

@@ -25,6 +25,11 @@ public record PoolGeometry(int n, int c, int h, int w, int windowH, int windowW,
                 windowH, windowW, strideH, strideW, padH, padW, oh, ow);
     }
 
+    /** Whether the last window reaches past the padded input, as only ceil rounding makes it. */
+    public boolean overhangs() {
+        return (long) (outH - 1) * strideH + windowH > h + 2L * padH || (long) (outW - 1) * strideW + windowW > w + 2L * padW;
+    }
+
     public Shape inputShape() {
         return Shape.of(n, c, h, w);
     }

@@ -196,6 +196,27 @@ public final class CpuBackend extends CheckedBackend {
         pooling.backward(mode, g, data(x), data(dy), data(dx));
     }
 
+    @Override
+    protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
+        pooling.adaptiveForward(x.shape(), y.dim(2), y.dim(3), data(x), data(y));
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        pooling.adaptiveBackward(dx.shape(), dy.dim(2), dy.dim(3), data(dy), data(dx));
+    }
+
+    @Override
+    protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        int plane = src.dim(2) * src.dim(3);
+        float[] from = data(src);
+        float[] to = data(dst);
+        for (int n = 0; n < src.dim(0); n++) {
+            System.arraycopy(from, (n * src.dim(1) + srcChannel) * plane, to, (n * dst.dim(1) + dstChannel) * plane,
+                    channels * plane);
+        }
+    }
+
     // ---- activations --------------------------------------------------------------------------
 
     @Override

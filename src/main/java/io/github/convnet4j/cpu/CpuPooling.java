@@ -18,7 +18,6 @@ final class CpuPooling {
         }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
-        float area = g.windowH() * g.windowW();
         par.forRange(g.n() * g.c(), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int xo = p * inPlane;
@@ -27,7 +26,7 @@ final class CpuPooling {
                     for (int ox = 0; ox < g.outW(); ox++) {
                         y[yo + oy * g.outW() + ox] = mode == PoolMode.MAX
                                 ? x[xo + argmax(g, x, xo, oy, ox)]
-                                : windowSum(g, x, xo, oy, ox) / area;
+                                : windowSum(g, x, xo, oy, ox) / divisor(g, oy, ox);
                     }
                 }
             }
@@ -41,7 +40,6 @@ final class CpuPooling {
         }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
-        float area = g.windowH() * g.windowW();
         par.forRange(g.n() * g.c(), (from, to) -> {
             java.util.Arrays.fill(dx, from * inPlane, to * inPlane, 0f);
             for (int p = from; p < to; p++) {
@@ -53,7 +51,7 @@ final class CpuPooling {
                         if (mode == PoolMode.MAX) {
                             dx[xo + argmax(g, x, xo, oy, ox)] += d;
                         } else {
-                            spread(g, dx, xo, oy, ox, d / area);
+                            spread(g, dx, xo, oy, ox, d / divisor(g, oy, ox));
                         }
                     }
                 }
@@ -61,10 +59,67 @@ final class CpuPooling {
         });
     }
 
+    /** PyTorch's adaptive average pooling: output row i covers rows floor(i·H/OH) .. ceil((i + 1)·H/OH) − 1. */
+    void adaptiveForward(io.github.convnet4j.tensor.Shape in, int outH, int outW, float[] x, float[] y) {
+        int h = in.dim(2);
+        int w = in.dim(3);
+        par.forRange(in.dim(0) * in.dim(1), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                for (int oy = 0; oy < outH; oy++) {
+                    int y0 = binStart(oy, h, outH);
+                    int y1 = binEnd(oy, h, outH);
+                    for (int ox = 0; ox < outW; ox++) {
+                        int x0 = binStart(ox, w, outW);
+                        int x1 = binEnd(ox, w, outW);
+                        float sum = 0;
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                sum += x[(p * h + iy) * w + ix];
+                            }
+                        }
+                        y[(p * outH + oy) * outW + ox] = sum / ((y1 - y0) * (x1 - x0));
+                    }
+                }
+            }
+        });
+    }
+
+    void adaptiveBackward(io.github.convnet4j.tensor.Shape in, int outH, int outW, float[] dy, float[] dx) {
+        int h = in.dim(2);
+        int w = in.dim(3);
+        par.forRange(in.dim(0) * in.dim(1), (from, to) -> {
+            java.util.Arrays.fill(dx, from * h * w, to * h * w, 0f);
+            for (int p = from; p < to; p++) {
+                for (int oy = 0; oy < outH; oy++) {
+                    int y0 = binStart(oy, h, outH);
+                    int y1 = binEnd(oy, h, outH);
+                    for (int ox = 0; ox < outW; ox++) {
+                        int x0 = binStart(ox, w, outW);
+                        int x1 = binEnd(ox, w, outW);
+                        float d = dy[(p * outH + oy) * outW + ox] / ((y1 - y0) * (x1 - x0));
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                dx[(p * h + iy) * w + ix] += d;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static int binStart(int i, int in, int out) {
+        return (int) ((long) i * in / out);
+    }
+
+    private static int binEnd(int i, int in, int out) {
+        return (int) (((long) (i + 1) * in + out - 1) / out);
+    }
+
     /** The book's (and LeNet's) 2×2 stride-2 unpadded max pooling, the common case, without the general loops. */
     private static boolean isPlainTwoByTwo(PoolGeometry g) {
         return g.windowH() == 2 && g.windowW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
-                && g.padW() == 0;
+                && g.padW() == 0 && 2 * g.outH() <= g.h() && 2 * g.outW() <= g.w(); // no ceil-mode overhang
     }
 
     private void maxForward2x2(PoolGeometry g, float[] x, float[] y) {
@@ -140,6 +195,18 @@ final class CpuPooling {
             }
         }
         return best;
+    }
+
+    /**
+     * PyTorch's count_include_pad divisor: the window clipped to the padded input. That is the
+     * whole window except for a ceil-mode window hanging over the far edge.
+     */
+    private static float divisor(PoolGeometry g, int oy, int ox) {
+        int y0 = oy * g.strideH() - g.padH();
+        int x0 = ox * g.strideW() - g.padW();
+        int rows = Math.min(y0 + g.windowH(), g.h() + g.padH()) - y0;
+        int cols = Math.min(x0 + g.windowW(), g.w() + g.padW()) - x0;
+        return (float) rows * cols;
     }
 
     private static float windowSum(PoolGeometry g, float[] x, int xo, int oy, int ox) {

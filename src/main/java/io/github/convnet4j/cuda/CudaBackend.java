@@ -356,6 +356,10 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        if (g.overhangs()) {
+            launch("pool_forward", y.size(), poolArgs(mode, g, ptr(x), ptr(y)));
+            return;
+        }
         CudaCheck.cudnn(JCudnn.cudnnPoolingForward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 descriptors.tensor(g.inputShape()), ptr(x), ZERO, descriptors.tensor(g.outputShape()), ptr(y)),
                 "cudnnPoolingForward", g);
@@ -363,10 +367,50 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override
     protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (g.overhangs()) {
+            launch("pool_backward", dx.size(), poolArgs(mode, g, ptr(x), ptr(dy), ptr(dx)));
+            return;
+        }
         cudnnTensorDescriptor out = descriptors.tensor(g.outputShape());
         cudnnTensorDescriptor in = descriptors.tensor(g.inputShape());
         CudaCheck.cudnn(JCudnn.cudnnPoolingBackward(cudnn, descriptors.pooling(mode, g, options.deterministic()), ONE,
                 out, ptr(y), out, ptr(dy), in, ptr(x), ZERO, in, ptr(dx)), "cudnnPoolingBackward", g);
+    }
+
+    /**
+     * The geometry as kernels.cu's pool kernels take it. They serve ceil-mode windows that hang past
+     * the padded input: cuDNN sizes its outputs by flooring and has no rule for such a window, so
+     * those pools run the CPU backend's definition on the device instead.
+     */
+    private static Object[] poolArgs(PoolMode mode, PoolGeometry g, Pointer... tensors) {
+        Object[] shape = {g.n() * g.c(), g.h(), g.w(), g.outH(), g.outW(), g.windowH(), g.windowW(), g.strideH(),
+            g.strideW(), g.padH(), g.padW(), mode == PoolMode.MAX ? 1 : 0};
+        Object[] all = new Object[tensors.length + shape.length];
+        System.arraycopy(tensors, 0, all, 0, tensors.length);
+        System.arraycopy(shape, 0, all, tensors.length, shape.length);
+        return all;
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
+        launch("adaptive_avg_pool_forward", y.size(), ptr(x), ptr(y), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), y.dim(2),
+                y.dim(3));
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        launch("adaptive_avg_pool_backward", dx.size(), ptr(dy), ptr(dx), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                dy.dim(2), dy.dim(3));
+    }
+
+    /** One strided 2-D copy: N rows of channels·H·W floats, each row at its image's channel offset. */
+    @Override
+    protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        long plane = (long) src.dim(2) * src.dim(3);
+        CudaCheck.runtime(JCuda.cudaMemcpy2DAsync(ptr(dst).withByteOffset(bytes((int) (dstChannel * plane))),
+                bytes((int) (dst.dim(1) * plane)), ptr(src).withByteOffset(bytes((int) (srcChannel * plane))),
+                bytes((int) (src.dim(1) * plane)), bytes((int) (channels * plane)), src.dim(0),
+                cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream), "cudaMemcpy2DAsync", src.shape());
     }
 
     // ---- activations --------------------------------------------------------------------------

@@ -18,10 +18,16 @@ import java.util.Set;
  * "loss": "softmax_cross_entropy"}}. Written in one fixed order (settings sorted by key), so
  * identical networks give identical bytes; read strictly: every field present exactly once, no
  * unknown ones, numbers of the type and range the setting takes, each fault named.
+ *
+ * <p>Graphs: a layer that reads something other than the layer before it carries
+ * {@code "inputs": ["name", ...]} (merges always do). Chains never do, so a chain is written exactly
+ * as before graphs existed and files of that release load unchanged; a reader of that release
+ * refuses a graph file by its unknown field 'inputs' rather than misreading it as a chain.
  */
 final class ArchitectureJson {
     private static final Set<String> ROOT_FIELDS = Set.of("itemShape", "layers", "loss");
     private static final Set<String> LAYER_FIELDS = Set.of("type", "name", "args");
+    private static final String INPUTS = "inputs";
 
     private ArchitectureJson() {
     }
@@ -43,10 +49,16 @@ final class ArchitectureJson {
                     args.put(k, f);
                 } else if (v instanceof Double d) {
                     args.put(k, d);
+                } else if (v instanceof Boolean b) {
+                    args.put(k, b);
                 } else {
                     args.put(k, (String) v);
                 }
             });
+            if (!l.inputs().isEmpty()) {
+                ArrayNode inputs = layer.putArray(INPUTS);
+                l.inputs().forEach(inputs::add);
+            }
         }
         root.put("loss", spec.loss());
         try {
@@ -90,7 +102,13 @@ final class ArchitectureJson {
     }
 
     private static NetworkSpec.LayerSpec layer(String where, JsonNode node) throws ModelFormatException {
+        JsonNode inputsNode = node != null && node.isObject() ? node.get(INPUTS) : null;
+        if (inputsNode != null) {
+            node = ((com.fasterxml.jackson.databind.node.ObjectNode) node).deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(INPUTS);
+        }
         fields(where, node, LAYER_FIELDS);
+        List<String> inputs = inputs(where, inputsNode);
         if (!node.get("type").isTextual() || !node.get("name").isTextual() || !node.get("args").isObject()) {
             throw new ModelFormatException(where + ": type and name must be strings and args an object, got " + node);
         }
@@ -113,10 +131,29 @@ final class ArchitectureJson {
             args.put(e.getKey(), value(where + " (" + name + "): setting '" + e.getKey() + "'", s, e.getValue()));
         }
         try {
-            return new NetworkSpec.LayerSpec(type, name, args);
+            return new NetworkSpec.LayerSpec(type, name, args, inputs);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A layer's optional inputs: a short list of value names (checked further by the spec). */
+    private static List<String> inputs(String where, JsonNode node) throws ModelFormatException {
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > 64) {
+            throw new ModelFormatException(where + ": field 'inputs' must be a list of 1..64 layer names, got "
+                    + (node.isArray() ? node.size() + " entries" : node.getNodeType().toString().toLowerCase()));
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isTextual()) {
+                throw new ModelFormatException(where + ": inputs[" + i + "] must be a layer name, got " + node.get(i));
+            }
+            names.add(node.get(i).asText());
+        }
+        return names;
     }
 
     /** The setting's value as the Java type the builder records; ranges are checked by LayerSpec. */
@@ -130,6 +167,11 @@ final class ArchitectureJson {
                     throw new ModelFormatException(where + " must be a number, got " + v);
                 }
                 return s.kind() == NetworkSpec.Kind.FLOAT ? (Object) v.floatValue() : (Object) v.doubleValue();
+            case BOOLEAN:
+                if (!v.isBoolean()) {
+                    throw new ModelFormatException(where + " must be true or false, got " + v);
+                }
+                return v.booleanValue();
             default:
                 if (!v.isTextual()) {
                     throw new ModelFormatException(where + " must be a string, got " + v);

@@ -34,4 +34,22 @@ public final class AlexNet {
                 .affine("fc8", classes)
                 .softmaxWithLoss();
     }
+
+    /**
+     * torchvision's AlexNet exactly (no LRN, an adaptive 6×6 average pool before the classifier),
+     * with its names {@code features.N} and {@code classifier.N}, so torchvision AlexNet weights load.
+     */
+    public static io.github.convnet4j.nn.NetworkSpec torchvisionSpec(Shape itemShape, int classes) {
+        SpecBuilder b = new SpecBuilder(itemShape);
+        b.conv("features.0", 64, 11, 4, 2, true).relu("features.1").maxPool("features.2", 3, 2, 0, false)
+                .conv("features.3", 192, 5, 1, 2, true).relu("features.4").maxPool("features.5", 3, 2, 0, false)
+                .conv("features.6", 384, 3, 1, 1, true).relu("features.7")
+                .conv("features.8", 256, 3, 1, 1, true).relu("features.9")
+                .conv("features.10", 256, 3, 1, 1, true).relu("features.11").maxPool("features.12", 3, 2, 0, false)
+                .adaptiveAvgPool("avgpool", 6, 6)
+                .dropout("classifier.0", 0.5f).affine("classifier.1", 4096).relu("classifier.2")
+                .dropout("classifier.3", 0.5f).affine("classifier.4", 4096).relu("classifier.5")
+                .affine("classifier.6", classes);
+        return b.softmaxWithLoss();
+    }
 }

@@ -73,6 +73,11 @@ public final class ActivationLayer implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
     public void close() {
         buffers.close();
     }

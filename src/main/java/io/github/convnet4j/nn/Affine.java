@@ -75,6 +75,16 @@ public final class Affine implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         weight.close();
         bias.close();

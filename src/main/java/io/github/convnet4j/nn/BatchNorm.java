@@ -98,6 +98,16 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         gamma.close();
         beta.close();

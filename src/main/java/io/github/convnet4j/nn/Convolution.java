@@ -8,7 +8,7 @@ import io.github.convnet4j.tensor.Tensor;
 import java.util.List;
 import java.util.Random;
 
-/** 2-D convolution with bias: weight (K, C, FH, FW), bias (K). */
+/** 2-D convolution: weight (K, C, FH, FW) and, unless built without (before a batch norm), bias (K). */
 public final class Convolution implements Layer {
     private final Backend backend;
     private final String name;
@@ -27,6 +27,14 @@ public final class Convolution implements Layer {
     public Convolution(Backend backend, String name, int inChannels, int outChannels, int kernelH, int kernelW,
                        int strideH, int strideW, int padH, int padW, OutputRounding rounding,
                        Initializer init, Random rng) {
+        this(backend, name, inChannels, outChannels, kernelH, kernelW, strideH, strideW, padH, padW, rounding, true,
+                init, rng);
+    }
+
+    /** With {@code withBias} false the layer has no bias parameter, as PyTorch's {@code bias=False}. */
+    public Convolution(Backend backend, String name, int inChannels, int outChannels, int kernelH, int kernelW,
+                       int strideH, int strideW, int padH, int padW, OutputRounding rounding, boolean withBias,
+                       Initializer init, Random rng) {
         this.backend = backend;
         this.name = name;
         this.strideH = strideH;
@@ -38,7 +46,7 @@ public final class Convolution implements Layer {
         try {
             this.weight = made.add(new Parameter(backend, name + ".weight",
                     Shape.of(outChannels, inChannels, kernelH, kernelW), true));
-            this.bias = made.add(new Parameter(backend, name + ".bias", Shape.of(outChannels), false));
+            this.bias = withBias ? made.add(new Parameter(backend, name + ".bias", Shape.of(outChannels), false)) : null;
             this.buffers = new Buffers(backend);
             init.initialize(weight, inChannels * kernelH * kernelW, outChannels * kernelH * kernelW, rng);
         } catch (RuntimeException | Error e) {
@@ -68,7 +76,7 @@ public final class Convolution implements Layer {
     public Tensor forward(Tensor x, boolean training) {
         ConvGeometry g = geometry(x.shape());
         Tensor y = buffers.get("output", g.outputShape());
-        backend.convForward(g, x, weight.value(), bias.value(), y);
+        backend.convForward(g, x, weight.value(), bias == null ? null : bias.value(), y);
         input = x;
         return y;
     }
@@ -77,7 +85,9 @@ public final class Convolution implements Layer {
     public Tensor backward(Tensor dout) {
         ConvGeometry g = geometry(input.shape());
         backend.convBackwardFilter(g, input, dout, weight.gradient());
-        backend.convBackwardBias(g, dout, bias.gradient());
+        if (bias != null) {
+            backend.convBackwardBias(g, dout, bias.gradient());
+        }
         if (!inputGradientNeeded) {
             return null;
         }
@@ -93,7 +103,7 @@ public final class Convolution implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(weight, bias);
+        return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
     public Parameter weight() {
@@ -101,9 +111,21 @@ public final class Convolution implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         weight.close();
-        bias.close();
+        if (bias != null) {
+            bias.close();
+        }
         buffers.close();
     }
 }

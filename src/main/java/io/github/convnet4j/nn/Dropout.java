@@ -79,6 +79,21 @@ public final class Dropout implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public boolean backwardNeedsInput() {
+        return false;
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         buffers.close();
     }

@@ -34,6 +34,16 @@ public final class Flatten implements Layer {
     }
 
     @Override
+    public boolean backwardNeedsInput() {
+        return false;
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         // Views only: nothing owned.
     }

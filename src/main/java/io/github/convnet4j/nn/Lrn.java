@@ -63,6 +63,11 @@ public final class Lrn implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
     public void close() {
         buffers.close();
     }

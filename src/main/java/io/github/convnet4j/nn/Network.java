@@ -5,31 +5,59 @@ import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * A sequential network ending in a loss layer, with the book's interface: {@link #predict},
- * {@link #loss}, {@link #gradient} and {@link #accuracy}. Parameters are named
- * "layer.weight"/"layer.bias" as PyTorch names them. Build one with {@link NetworkBuilder}.
+ * A network ending in a loss layer, with the book's interface: {@link #predict},
+ * {@link #loss}, {@link #gradient} and {@link #accuracy}. Its layers form a {@link Graph} (a chain
+ * is the common case); parameters are named "layer.weight"/"layer.bias" as PyTorch names them.
+ * Build one with {@link NetworkBuilder}.
+ *
+ * <p>Memory follows liveness: layers take their outputs and input gradients from one
+ * {@link BufferPool}, and a value goes back to it once no later node reads it (in forward, and in
+ * training once backward no longer needs it). A value read by several nodes receives the sum of
+ * their gradients: the first gradient to arrive is adopted as the value's gradient, and later ones
+ * are added into it (into a copy if the first is shared, as an Add shares its gradient with both
+ * inputs), so a chain pays nothing and each extra reader one add.
  */
 public final class Network implements AutoCloseable {
     private final Backend backend;
     private final Shape itemShape;
+    private final Graph graph;
     private final List<Layer> layers;
     private final LossLayer lossLayer;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final NetworkSpec spec;
+    private final BufferPool pool;
+    /** The forward values of the current pass, by name, each retained in the pool. */
+    private final Map<String, Tensor> values = new HashMap<>();
+    /** The gradients of the current backward, by value name, each retained in the pool. */
+    private final Map<String, Tensor> gradients = new HashMap<>();
+    private final Set<String> inputGradientFree = new HashSet<>();
     private Tensor inputGradient;
     private Tensor scores;
     private boolean closed;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
+        this(backend, itemShape, Graph.of(prependBatch(itemShape), chain(layers), null), lossLayer, spec);
+    }
+
+    Network(Backend backend, Shape itemShape, Graph graph, LossLayer lossLayer, NetworkSpec spec) {
+        this(backend, itemShape, graph, lossLayer, spec, true);
+    }
+
+    /** {@code shareBuffers} false leaves every layer its own buffers: the reference liveness is tested against. */
+    Network(Backend backend, Shape itemShape, Graph graph, LossLayer lossLayer, NetworkSpec spec, boolean shareBuffers) {
         this.backend = backend;
         this.spec = spec;
         this.itemShape = itemShape;
-        this.layers = List.copyOf(layers);
+        this.graph = graph;
+        this.layers = graph.nodes().stream().map(Graph.Node::layer).toList();
         this.lossLayer = lossLayer;
         for (Layer layer : layers) {
             for (Parameter p : layer.parameters()) {
@@ -38,6 +66,21 @@ public final class Network implements AutoCloseable {
                 }
             }
         }
+        this.pool = new BufferPool(backend);
+        if (shareBuffers) {
+            layers.forEach(l -> l.shareBuffers(pool));
+        }
+    }
+
+    /** Each layer reads the one before it; the first reads the input. */
+    static List<Graph.Node> chain(List<Layer> layers) {
+        List<Graph.Node> nodes = new ArrayList<>();
+        String previous = Graph.INPUT;
+        for (Layer l : layers) {
+            nodes.add(new Graph.Node(l.name(), l, List.of(previous)));
+            previous = l.name();
+        }
+        return nodes;
     }
 
     public Backend backend() {
@@ -54,22 +97,84 @@ public final class Network implements AutoCloseable {
         return itemShape;
     }
 
+    /** The layers in forward (topological) order. */
     public List<Layer> layers() {
         return layers;
+    }
+
+    /** The layers' graph: who reads what. */
+    public Graph graph() {
+        return graph;
+    }
+
+    /** The pool the layers' outputs and gradients come from (its peak is the network's activation memory). */
+    public BufferPool bufferPool() {
+        return pool;
     }
 
     public LossLayer lossLayer() {
         return lossLayer;
     }
 
-    /** Runs all layers; the result is owned by the last layer and valid until the next forward. */
+    /**
+     * Runs all layers; the result is valid until the next forward. Values go back to the pool once
+     * no later node reads them, and, in inference, also those that training would keep for backward.
+     */
     public Tensor forward(Tensor x, boolean training) {
+        return forward(x, training, null);
+    }
+
+    /**
+     * Inference forward that shows every node's output to {@code observer} as it is made (feature
+     * maps): the tensor is valid only during the call, since liveness may reuse it afterwards.
+     */
+    public Tensor forwardObserved(Tensor x, java.util.function.BiConsumer<String, Tensor> observer) {
+        return forward(x, false, java.util.Objects.requireNonNull(observer, "observer"));
+    }
+
+    private Tensor forward(Tensor x, boolean training, java.util.function.BiConsumer<String, Tensor> observer) {
         checkInput(x);
-        Tensor t = x;
-        for (Layer layer : layers) {
-            t = layer.forward(t, training);
+        startPass();
+        values.put(Graph.INPUT, x);
+        List<Graph.Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
+            List<Tensor> in = new ArrayList<>(node.inputs().size());
+            node.inputs().forEach(name -> in.add(values.get(name)));
+            Tensor y = node.layer().arity() == 1 ? node.layer().forward(in.get(0), training)
+                    : node.layer().forward(in, training);
+            hold(values, node.name(), y);
+            if (observer != null) {
+                observer.accept(node.name(), y);
+            }
+            for (String read : new HashSet<>(node.inputs())) {
+                if (graph.lastForwardReader(read) == i && !(training && graph.neededInBackward(read))) {
+                    drop(values, read);
+                }
+            }
         }
-        return t;
+        return values.get(graph.output());
+    }
+
+    /** Forgets the last pass: its values and gradients go back to the pool. */
+    private void startPass() {
+        values.clear();
+        gradients.clear();
+        inputGradient = null;
+        scores = null;
+        pool.releaseAll();
+    }
+
+    private void hold(Map<String, Tensor> map, String name, Tensor t) {
+        map.put(name, t);
+        pool.retain(t);
+    }
+
+    private void drop(Map<String, Tensor> map, String name) {
+        Tensor t = map.remove(name);
+        if (t != null) {
+            pool.release(t);
+        }
     }
 
     /** Scores in inference mode (dropout off, running batch-norm statistics). */
@@ -87,17 +192,68 @@ public final class Network implements AutoCloseable {
      * dL/dθ for this batch. Returns the loss as a one-element device tensor, not read back.
      */
     public Tensor gradient(Tensor x, Tensor targets) {
-        scores = forward(x, true);
-        Tensor loss = lossLayer.forward(scores, targets);
-        Tensor d = lossLayer.backward();
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            d = layers.get(i).backward(d);
+        Tensor out = forward(x, true);
+        Tensor loss = lossLayer.forward(out, targets);
+        gradients.put(graph.output(), lossLayer.backward());
+        List<Graph.Node> nodes = graph.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            backward(nodes.get(i));
         }
-        inputGradient = d;
+        scores = out;
+        inputGradient = gradients.get(Graph.INPUT);
         return loss;
     }
 
-    /** The scores (training mode) of the last {@link #gradient} call, owned by the last layer. */
+    /**
+     * One node's backward: its gradient in, a contribution to each input's gradient out; then the
+     * node's output and its gradient are no longer needed (every reader ran before it in reverse).
+     */
+    private void backward(Graph.Node node) {
+        Tensor dy = gradients.get(node.name());
+        if (dy == null) {
+            return; // no path from this node to the loss carries a gradient
+        }
+        List<Tensor> dx = node.layer().arity() == 1 ? java.util.Collections.singletonList(node.layer().backward(dy))
+                : node.layer().backwardAll(dy);
+        for (int j = 0; j < node.inputs().size(); j++) {
+            String input = node.inputs().get(j);
+            if (!(input.equals(Graph.INPUT) && inputGradientFree.contains(node.name()))) {
+                accumulate(input, dx.get(j));
+            }
+        }
+        drop(gradients, node.name());
+        if (!node.name().equals(graph.output())) {
+            drop(values, node.name());
+        }
+    }
+
+    /**
+     * Adds a contribution to a value's gradient: the first is adopted; a later one is added in
+     * place when the gradient's memory is the value's alone, else into a fresh copy (it is shared,
+     * e.g. an Add handed the same tensor to both its inputs).
+     */
+    private void accumulate(String value, Tensor contribution) {
+        if (contribution == null) {
+            return;
+        }
+        Tensor current = gradients.get(value);
+        if (current == null) {
+            hold(gradients, value, contribution);
+            return;
+        }
+        if (pool.holders(current) != 1) {
+            Tensor own = pool.acquire(current.shape());
+            backend.copy(current, own);
+            drop(gradients, value);
+            hold(gradients, value, own);
+            current = own;
+        }
+        backend.axpy(1f, contribution, current);
+        pool.retain(contribution); // and let go at once: nobody else took it, it returns to the pool
+        pool.release(contribution);
+    }
+
+    /** The scores (training mode) of the last {@link #gradient} call; valid until the next forward. */
     public Tensor lastScores() {
         return scores;
     }
@@ -107,12 +263,19 @@ public final class Network implements AutoCloseable {
      * the first convolution then skips its backward-data pass.
      */
     public void setInputGradientNeeded(boolean needed) {
-        if (!layers.isEmpty()) {
-            layers.get(0).setInputGradientNeeded(needed);
+        for (Graph.Node node : graph.nodes()) {
+            if (node.inputs().contains(Graph.INPUT)) {
+                node.layer().setInputGradientNeeded(needed);
+                if (needed) {
+                    inputGradientFree.remove(node.name());
+                } else {
+                    inputGradientFree.add(node.name());
+                }
+            }
         }
     }
 
-    /** dL/dx of the last {@link #gradient} call (null when turned off). */
+    /** dL/dx of the last {@link #gradient} call (null when turned off, or after a later forward). */
     public Tensor inputGradient() {
         return inputGradient;
     }
@@ -149,16 +312,20 @@ public final class Network implements AutoCloseable {
         return parameters.values().stream().mapToLong(p -> p.shape().size()).sum();
     }
 
-    /** One line per layer: name, type, output shape for one item, parameter count. */
+    /** One line per layer: name, type, output shape for one item, parameter count, and the inputs of merges and branches. */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        Shape shape = prependBatch(itemShape);
+        Map<String, Shape> shapes = graph.shapes();
         sb.append(String.format("%-12s %-16s %-20s %12s%n", "layer", "type", "output", "params"));
-        sb.append(String.format("%-12s %-16s %-20s %12s%n", "input", "", shape, ""));
-        for (Layer layer : layers) {
-            shape = layer.outputShape(shape);
+        sb.append(String.format("%-12s %-16s %-20s %12s%n", "input", "", shapes.get(Graph.INPUT), ""));
+        String previous = Graph.INPUT;
+        for (Graph.Node node : graph.nodes()) {
+            Layer layer = node.layer();
             long count = layer.parameters().stream().mapToLong(p -> p.shape().size()).sum();
-            sb.append(String.format("%-12s %-16s %-20s %,12d%n", layer.name(), layer.getClass().getSimpleName(), shape, count));
+            String reads = node.inputs().equals(List.of(previous)) ? "" : "  <- " + String.join(", ", node.inputs());
+            sb.append(String.format("%-12s %-16s %-20s %,12d%s%n", layer.name(), layer.getClass().getSimpleName(),
+                    shapes.get(node.name()), count, reads));
+            previous = node.name();
         }
         sb.append(String.format("total parameters: %,d%n", parameterCount()));
         return sb.toString();
@@ -210,6 +377,7 @@ public final class Network implements AutoCloseable {
     private List<AutoCloseable> closeables() {
         List<AutoCloseable> all = new ArrayList<>(layers);
         all.add(lossLayer);
+        all.add(pool);
         return all;
     }
 }

@@ -5,6 +5,7 @@ import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.OutputRounding;
 import io.github.convnet4j.tensor.Shape;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -14,18 +15,28 @@ import java.util.function.Supplier;
  * Builds a {@link Network} layer by layer, tracking the shape so that each layer is checked
  * against its input when it is added and errors name the layer. Weights are drawn from one
  * seeded generator in layer order, so a seed fixes the initial network on every backend.
+ *
+ * <p>Each layer reads the current value, which is the last layer added, so plain calls build a
+ * chain. For a graph, {@link #from} makes an earlier layer's output (or {@value Graph#INPUT}) the
+ * current value, to start a branch there, and {@link #sum} and {@link #concat} merge named values;
+ * the network's output is the last layer added.
  */
 public final class NetworkBuilder {
     private final Backend backend;
     private final Shape itemShape;
     private final Random rng;
     private final long seed;
-    private final List<Layer> layers = new ArrayList<>();
+    private final List<Graph.Node> nodes = new ArrayList<>();
+    /** The shape of every value so far (batch 1), the input included. */
+    private final Map<String, Shape> shapes = new HashMap<>();
+    /** The value the next layer reads. */
+    private String current = Graph.INPUT;
     /** The recorded architecture; null once a layer without a spec is added (custom layers). */
     private List<NetworkSpec.LayerSpec> specs = new ArrayList<>();
     private Shape shape;
     private Initializer init = Initializer.he();
     private OutputRounding rounding = OutputRounding.STRICT;
+    private boolean shareBuffers = true;
 
     public NetworkBuilder(Backend backend, Shape itemShape, long seed) {
         this.backend = backend;
@@ -33,6 +44,13 @@ public final class NetworkBuilder {
         this.seed = seed;
         this.rng = new Random(seed);
         this.shape = Network.prependBatch(itemShape);
+        shapes.put(Graph.INPUT, shape);
+    }
+
+    /** For tests: every layer keeps its own buffers (no liveness), the reference the shared pool must match. */
+    NetworkBuilder withoutSharedBuffers() {
+        this.shareBuffers = false;
+        return this;
     }
 
     /** The initialiser for the weights of the layers added after this call. */
@@ -52,17 +70,81 @@ public final class NetworkBuilder {
         return shape;
     }
 
+    /** The shape (batch 1) of a value added so far, or of the input. */
+    public Shape shape(String value) {
+        Shape s = shapes.get(value);
+        if (s == null) {
+            throw new IllegalArgumentException("no value named '" + value + "' yet (have " + shapes.keySet() + ")");
+        }
+        return s;
+    }
+
+    /** The name of the value the next layer reads (the last layer added, or where {@link #from} moved). */
+    public String current() {
+        return current;
+    }
+
+    /** The next layer reads this value: an earlier layer's output or {@value Graph#INPUT}, to start a branch. */
+    public NetworkBuilder from(String value) {
+        if (!shapes.containsKey(value)) {
+            closeAll();
+            throw new IllegalArgumentException("from('" + value + "'): no such value (have " + shapes.keySet() + ")");
+        }
+        current = value;
+        shape = shapes.get(value);
+        return this;
+    }
+
+    /** Element-wise sum of values of one shape (a residual connection); IllegalArgumentException naming them otherwise. */
+    public NetworkBuilder sum(String name, String... inputs) {
+        return merge(name, "add", inputs, () -> new Add(backend, name));
+    }
+
+    /** Concatenation of NCHW values along channels (Inception); N, H and W must agree. */
+    public NetworkBuilder concat(String name, String... inputs) {
+        return merge(name, "concat", inputs, () -> new Concat(backend, name));
+    }
+
+    private NetworkBuilder merge(String name, String type, String[] inputs, Supplier<Layer> constructor) {
+        for (String in : inputs) {
+            if (!shapes.containsKey(in)) {
+                closeAll();
+                throw new IllegalArgumentException("node '" + name + "' reads '" + in + "', which no node defines"
+                        + " (values: " + shapes.keySet() + ")");
+            }
+        }
+        return make(name, type, Map.of(), List.of(inputs), constructor);
+    }
+
+    /** Adds a custom layer reading the named values; the network then has no spec. */
+    public NetworkBuilder add(Layer layer, String... inputs) {
+        specs = null;
+        return check(layer, List.of(inputs));
+    }
+
     public NetworkBuilder conv(String name, int outChannels, int kernel, int stride, int pad) {
         return conv(name, outChannels, kernel, kernel, stride, stride, pad, pad);
     }
 
     public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
                                int strideH, int strideW, int padH, int padW) {
+        return conv(name, outChannels, kernelH, kernelW, strideH, strideW, padH, padW, true);
+    }
+
+    /** A convolution without a bias when {@code bias} is false (before a batch norm, as torchvision's). */
+    public NetworkBuilder conv(String name, int outChannels, int kernel, int stride, int pad, boolean bias) {
+        return conv(name, outChannels, kernel, kernel, stride, stride, pad, pad, bias);
+    }
+
+    public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
+                               int strideH, int strideW, int padH, int padW, boolean bias) {
         requireRank(name, 4);
-        return make(name, "conv", Map.of("out", outChannels, "kh", kernelH, "kw", kernelW, "sh", strideH, "sw", strideW,
-                "ph", padH, "pw", padW, "rounding", rounding.name()),
+        Map<String, Object> args = new HashMap<>(Map.of("out", outChannels, "kh", kernelH, "kw", kernelW, "sh", strideH,
+                "sw", strideW, "ph", padH, "pw", padW, "rounding", rounding.name()));
+        args.put("bias", bias);
+        return make(name, "conv", args,
                 () -> new Convolution(backend, name, shape.dim(1), outChannels, kernelH, kernelW,
-                strideH, strideW, padH, padW, rounding, init, rng));
+                strideH, strideW, padH, padW, rounding, bias, init, rng));
     }
 
     public NetworkBuilder maxPool(String name, int window, int stride) {
@@ -75,8 +157,24 @@ public final class NetworkBuilder {
     }
 
     public NetworkBuilder avgPool(String name, int window, int stride) {
-        return make(name, "avgpool", Map.of("window", window, "stride", stride, "rounding", rounding.name()),
-                () -> new AveragePooling(backend, name, window, stride, 0, rounding));
+        return avgPool(name, window, stride, 0);
+    }
+
+    /** Average pooling with zero padding counted in the divisor (PyTorch's count_include_pad=True). */
+    public NetworkBuilder avgPool(String name, int window, int stride, int pad) {
+        return make(name, "avgpool", Map.of("window", window, "stride", stride, "pad", pad, "rounding", rounding.name()),
+                () -> new AveragePooling(backend, name, window, stride, pad, rounding));
+    }
+
+    /** PyTorch's AdaptiveAvgPool2d to outH × outW. */
+    public NetworkBuilder adaptiveAvgPool(String name, int outH, int outW) {
+        return make(name, "adaptive_avgpool", Map.of("out_h", outH, "out_w", outW),
+                () -> new AdaptiveAveragePooling(backend, name, outH, outW));
+    }
+
+    /** Global average pooling: adaptive to 1 × 1. */
+    public NetworkBuilder globalAvgPool(String name) {
+        return adaptiveAvgPool(name, 1, 1);
     }
 
     public NetworkBuilder affine(String name, int outFeatures) {
@@ -116,7 +214,7 @@ public final class NetworkBuilder {
 
     public NetworkBuilder dropout(String name, float ratio) {
         return make(name, "dropout", Map.of("ratio", ratio),
-                () -> new Dropout(backend, name, ratio, seed * 31 + layers.size()));
+                () -> new Dropout(backend, name, ratio, seed * 31 + nodes.size()));
     }
 
     public NetworkBuilder lrn(String name, LrnParams params) {
@@ -125,8 +223,14 @@ public final class NetworkBuilder {
     }
 
     public NetworkBuilder batchNorm(String name) {
-        return make(name, "batchnorm", Map.of(),
-                () -> new BatchNorm(backend, name, shape.dim(1)));
+        return batchNorm(name, 1e-5);
+    }
+
+    /** Batch norm with this epsilon (GoogLeNet's is 0.001); momentum 0.1 as PyTorch's. */
+    public NetworkBuilder batchNorm(String name, double eps) {
+        requireMinRank(name, 2);
+        return make(name, "batchnorm", Map.of("eps", eps),
+                () -> new BatchNorm(backend, name, shape.dim(1), 0.1, eps));
     }
 
     public NetworkBuilder flatten(String name) {
@@ -134,24 +238,27 @@ public final class NetworkBuilder {
                 () -> new Flatten(name));
     }
 
-    /** Adds a custom layer; the network then has no spec and cannot be saved as a model file. */
+    /** Adds a custom layer reading the current value; the network then has no spec and cannot be saved as a model file. */
     public NetworkBuilder add(Layer layer) {
-        if (specs != null && (specs.isEmpty() || !specs.get(specs.size() - 1).name().equals(layer.name()))) {
-            specs = null;
-        }
-        return check(layer);
+        specs = null;
+        return check(layer, List.of(current));
+    }
+
+    private NetworkBuilder make(String name, String type, Map<String, Object> args, Supplier<Layer> constructor) {
+        return make(name, type, args, List.of(current), constructor);
     }
 
     /**
      * Constructs the layer and records its spec; if either throws (a bad setting, a failed
      * allocation), everything built so far is closed before the exception propagates.
      */
-    private NetworkBuilder make(String name, String type, Map<String, Object> args, Supplier<Layer> constructor) {
+    private NetworkBuilder make(String name, String type, Map<String, Object> args, List<String> inputs,
+                                Supplier<Layer> constructor) {
         Layer layer = null;
         try {
             layer = constructor.get(); // first, so that the layer's own message names a bad setting
             if (specs != null) {
-                specs.add(new NetworkSpec.LayerSpec(type, name, args));
+                specs.add(new NetworkSpec.LayerSpec(type, name, args, recordedInputs(type, inputs)));
             }
         } catch (RuntimeException | Error e) {
             if (layer != null) {
@@ -160,19 +267,39 @@ public final class NetworkBuilder {
             closeAll();
             throw e;
         }
-        return add(layer);
+        return check(layer, inputs);
     }
 
-    /** Checks the layer accepts the current shape; on a mismatch everything built so far is closed. */
-    private NetworkBuilder check(Layer layer) {
+    /** A layer reading the one before it records no inputs, so a chain's spec is what it always was. */
+    private List<String> recordedInputs(String type, List<String> inputs) {
+        String previous = nodes.isEmpty() ? Graph.INPUT : nodes.get(nodes.size() - 1).name();
+        return !NetworkSpec.MERGES.contains(type) && inputs.equals(List.of(previous)) ? List.of() : inputs;
+    }
+
+    /**
+     * Checks the layer accepts its inputs' shapes and its name is new; on a mismatch everything
+     * built so far is closed. The new layer's output becomes the current value.
+     */
+    private NetworkBuilder check(Layer layer, List<String> inputs) {
         try {
-            shape = layer.outputShape(shape);
+            if (shapes.containsKey(layer.name())) {
+                throw new IllegalArgumentException("two nodes are named '" + layer.name() + "'");
+            }
+            List<Shape> in = inputs.stream().map(this::shape).toList();
+            try {
+                shape = layer.arity() == 1 && in.size() == 1 ? layer.outputShape(in.get(0)) : layer.outputShape(in);
+            } catch (IllegalArgumentException e) {
+                throw inputs.size() > 1 ? new IllegalArgumentException("node '" + layer.name() + "' reads "
+                        + Graph.describe(inputs, in) + ": " + e.getMessage(), e) : e;
+            }
         } catch (RuntimeException e) {
             layer.close();
             closeAll();
             throw e;
         }
-        layers.add(layer);
+        nodes.add(new Graph.Node(layer.name(), layer, inputs));
+        shapes.put(layer.name(), shape);
+        current = layer.name();
         return this;
     }
 
@@ -194,15 +321,31 @@ public final class NetworkBuilder {
         LossLayer loss = null;
         try {
             loss = lossConstructor.get();
+            if (!nodes.isEmpty() && !current.equals(nodes.get(nodes.size() - 1).name())) {
+                throw new IllegalArgumentException("the output is the last layer added ("
+                        + nodes.get(nodes.size() - 1).name() + "), but from('" + current + "') moved away from it");
+            }
             NetworkSpec spec = specs == null || lossName == null ? null
                     : new NetworkSpec(NetworkSpec.dims(itemShape), specs, lossName);
-            return new Network(backend, itemShape, layers, loss, spec);
+            if (spec != null) {
+                spec.plan(); // the bounds a saved file would be held to
+            }
+            Graph graph = Graph.of(Network.prependBatch(itemShape), nodes,
+                    nodes.isEmpty() ? Graph.INPUT : nodes.get(nodes.size() - 1).name());
+            return new Network(backend, itemShape, graph, loss, spec, shareBuffers);
         } catch (RuntimeException | Error e) {
             if (loss != null) {
                 loss.close();
             }
             closeAll();
             throw e;
+        }
+    }
+
+    private void requireMinRank(String layer, int rank) {
+        if (shape.rank() < rank) {
+            closeAll();
+            throw new IllegalArgumentException(layer + ": expected input of rank >= " + rank + ", got " + shape);
         }
     }
 
@@ -214,7 +357,7 @@ public final class NetworkBuilder {
     }
 
     private void closeAll() {
-        layers.forEach(Layer::close);
-        layers.clear();
+        nodes.forEach(n -> n.layer().close());
+        nodes.clear();
     }
 }

@@ -62,6 +62,16 @@ public final class PRelu implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
     public void close() {
         slope.close();
         buffers.close();

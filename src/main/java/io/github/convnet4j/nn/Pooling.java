@@ -70,6 +70,11 @@ public class Pooling implements Layer {
     }
 
     @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
     public void close() {
         buffers.close();
     }

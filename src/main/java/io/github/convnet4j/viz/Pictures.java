@@ -1,7 +1,6 @@
 package io.github.convnet4j.viz;
 
 import io.github.convnet4j.nn.Convolution;
-import io.github.convnet4j.nn.Layer;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
@@ -103,15 +102,12 @@ public final class Pictures {
         List<float[]> planes = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<int[]> dims = new ArrayList<>();
-        Tensor t = input;
-        addPlanes("input", t, maxChannels, planes, names, dims);
-        for (Layer layer : net.layers()) {
-            t = layer.forward(t, false);
+        addPlanes("input", input, maxChannels, planes, names, dims);
+        float[] scores = net.forwardObserved(input, (name, t) -> {
             if (t.rank() == 4) {
-                addPlanes(layer.name(), t, maxChannels, planes, names, dims);
+                addPlanes(name, t, maxChannels, planes, names, dims);
             }
-        }
-        float[] scores = t.toArray();
+        }).toArray();
         int width = 0;
         int height = CAPTION;
         int[] rowTop = new int[names.size()];

@@ -103,6 +103,9 @@ public abstract class BackendArgumentsContract {
         c.put("poolForward", of(f -> new Object[]{PoolMode.MAX, POOL, f.t(2, 3, 4, 4), f.t(2, 3, 2, 2)}));
         c.put("poolBackward", of(f -> new Object[]{PoolMode.MAX, POOL, f.t(2, 3, 4, 4), f.t(2, 3, 2, 2), f.t(2, 3, 2, 2),
                 f.t(2, 3, 4, 4)}));
+        c.put("adaptiveAvgPoolForward", of(f -> new Object[]{f.t(2, 3, 5, 5), f.t(2, 3, 2, 2)}));
+        c.put("adaptiveAvgPoolBackward", of(f -> new Object[]{f.t(2, 3, 2, 2), f.t(2, 3, 5, 5)}));
+        c.put("copyChannels", of(f -> new Object[]{f.t(2, 3, 2, 2), 1, f.t(2, 4, 2, 2), 2, 2}));
         c.put("activationForward", of(f -> new Object[]{Activation.LEAKY_RELU, 0.1f, f.t(2, 3), f.t(2, 3)}));
         c.put("activationBackward", of(f -> new Object[]{Activation.LEAKY_RELU, 0.1f, f.t(2, 3), f.t(2, 3), f.t(2, 3),
                 f.t(2, 3)}));
@@ -284,6 +287,25 @@ public abstract class BackendArgumentsContract {
                 t(3), t(2, 3), t(3), t(3), Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> backend().batchNormForwardTraining(t(2, 3), t(3), t(3),
                 t(2, 3), t(3), t(3), t(3), t(3), 1.5, 1e-5));
+    }
+
+    @Test
+    void copyChannelsRefusesSlicesOutsideEitherTensorAndMismatchedPlanes() {
+        for (int[] bad : new int[][] {{2, 0, 2}, {0, 3, 2}, {-1, 0, 1}, {0, -1, 1}, {0, 0, 0}, {0, 0, 4}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend().copyChannels(t(2, 3, 2, 2), bad[0], t(2, 4, 2, 2), bad[1], bad[2]),
+                    Arrays.toString(bad));
+            assertTrue(e.getMessage().contains("do not fit"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> backend().copyChannels(t(2, 3, 2, 2), 0, t(2, 3, 2, 3), 0, 1));
+        Tensor same = t(2, 4, 2, 2);
+        assertThrows(IllegalArgumentException.class, () -> backend().copyChannels(same, 0, same, 2, 2));
+    }
+
+    @Test
+    void adaptivePoolingRefusesOtherImagesOrChannels() {
+        assertThrows(IllegalArgumentException.class, () -> backend().adaptiveAvgPoolForward(t(2, 3, 4, 4), t(2, 4, 1, 1)));
+        assertThrows(IllegalArgumentException.class, () -> backend().adaptiveAvgPoolBackward(t(1, 3, 1, 1), t(2, 3, 4, 4)));
     }
 
     @Test

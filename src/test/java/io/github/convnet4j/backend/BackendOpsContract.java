@@ -186,6 +186,121 @@ public abstract class BackendOpsContract {
         }
     }
 
+    /** N, C, H, W, window, stride, pad: ceil mode, some with a last window hanging over (GoogLeNet's 3/2 pools). */
+    protected static Stream<Arguments> ceilPoolCases() {
+        return Stream.of(
+                Arguments.of(2, 3, 7, 8, 3, 2, 0),
+                Arguments.of(1, 2, 6, 6, 2, 2, 0),
+                Arguments.of(2, 2, 5, 7, 3, 2, 1),
+                Arguments.of(1, 3, 14, 14, 3, 2, 0),
+                Arguments.of(1, 2, 4, 5, 3, 1, 1));
+    }
+
+    @ParameterizedTest(name = "ceil-mode pool N={0} C={1} {2}x{3} window {4} stride {5} pad {6}")
+    @MethodSource("ceilPoolCases")
+    void ceilModePoolingMatchesPyTorchsDefinition(int n, int c, int h, int w, int win, int stride, int pad) {
+        Random rng = new Random(n * 1000L + h * 10L + w + win);
+        PoolGeometry g = PoolGeometry.of("test", Shape.of(n, c, h, w), win, win, stride, stride, pad, pad,
+                OutputRounding.CEIL);
+        assertEquals(Shape.of(n, c, Reference.torchPoolOutSize(h, win, stride, pad, true),
+                Reference.torchPoolOutSize(w, win, stride, pad, true)), g.outputShape());
+        float[] x = randomFloats(rng, n * c * h * w);
+        float[] dy = randomFloats(rng, g.outputShape().size());
+        try (Tensor tx = tensor(x, n, c, h, w);
+             Tensor ty = backend().allocate(g.outputShape());
+             Tensor tdy = backend().tensor(dy, g.outputShape());
+             Tensor tdx = zeros(n, c, h, w)) {
+            for (boolean max : new boolean[] {true, false}) {
+                PoolMode mode = max ? PoolMode.MAX : PoolMode.AVERAGE;
+                backend().poolForward(mode, g, tx, ty);
+                assertClose(mode + " ceil pool forward", Reference.torchPool(max, x, n, c, h, w, win, stride, pad, true)[0],
+                        ty.toArray(), ATOL, RTOL);
+                backend().poolBackward(mode, g, tx, ty, tdy, tdx);
+                assertClose(mode + " ceil pool backward",
+                        Reference.torchPoolBackward(max, x, dy, n, c, h, w, win, stride, pad, true), tdx.toArray(), ATOL, RTOL);
+            }
+        }
+    }
+
+    @Test
+    void ceilModeSizesAreTorchs() {
+        // GoogLeNet at 224: 112 -> 56 -> 28 -> 14 -> 7 with 3/2 (and 2/2) ceil pools; the last window may not start in the padding.
+        assertEquals(56, Reference.torchPoolOutSize(112, 3, 2, 0, true));
+        assertEquals(7, Reference.torchPoolOutSize(14, 2, 2, 0, true));
+        assertEquals(3, Reference.torchPoolOutSize(5, 2, 2, 1, true)); // not 4: that window would start in the right padding
+        assertEquals(3, PoolGeometry.of("t", Shape.of(1, 1, 5, 5), 2, 2, 2, 2, 1, 1, OutputRounding.CEIL).outH());
+    }
+
+    /** N, C, H, W, OH, OW: global, exact division, uneven bins (overlapping), and output larger than input. */
+    protected static Stream<Arguments> adaptiveCases() {
+        return Stream.of(
+                Arguments.of(2, 3, 5, 7, 1, 1),
+                Arguments.of(1, 2, 8, 8, 4, 2),
+                Arguments.of(2, 2, 7, 10, 3, 4),
+                Arguments.of(1, 2, 3, 2, 7, 7));
+    }
+
+    @ParameterizedTest(name = "adaptive average pool N={0} C={1} {2}x{3} to {4}x{5}")
+    @MethodSource("adaptiveCases")
+    void adaptiveAveragePoolingMatchesPyTorchsDefinition(int n, int c, int h, int w, int oh, int ow) {
+        Random rng = new Random(n * 7L + h * 3L + oh);
+        float[] x = randomFloats(rng, n * c * h * w);
+        float[] dy = randomFloats(rng, n * c * oh * ow);
+        try (Tensor tx = tensor(x, n, c, h, w); Tensor ty = zeros(n, c, oh, ow);
+             Tensor tdy = tensor(dy, n, c, oh, ow); Tensor tdx = tensor(randomFloats(rng, x.length), n, c, h, w)) {
+            backend().adaptiveAvgPoolForward(tx, ty);
+            assertClose("adaptive average pool forward", Reference.adaptiveAvgPool(x, n, c, h, w, oh, ow), ty.toArray(),
+                    ATOL, RTOL);
+            backend().adaptiveAvgPoolBackward(tdy, tdx); // dx held garbage: it must be overwritten
+            assertClose("adaptive average pool backward", Reference.adaptiveAvgPoolBackward(dy, n, c, h, w, oh, ow),
+                    tdx.toArray(), ATOL, RTOL);
+        }
+    }
+
+    @Test
+    void copyChannelsConcatenatesAndSplitsBack() {
+        Random rng = new Random(5);
+        int n = 2;
+        int h = 3;
+        int w = 4;
+        int[] channels = {2, 1, 3};
+        float[][] parts = new float[3][];
+        Tensor[] inputs = new Tensor[3];
+        try (Tensor y = tensor(randomFloats(rng, n * 6 * h * w), n, 6, h, w)) {
+            int offset = 0;
+            for (int p = 0; p < 3; p++) {
+                parts[p] = randomFloats(rng, n * channels[p] * h * w);
+                inputs[p] = tensor(parts[p], n, channels[p], h, w);
+                backend().copyChannels(inputs[p], 0, y, offset, channels[p]);
+                offset += channels[p];
+            }
+            double[] expected = Reference.concatChannels(parts, channels, n, h, w);
+            assertClose("concatenation", expected, y.toArray(), 0, 0);
+            offset = 0;
+            for (int p = 0; p < 3; p++) {
+                try (Tensor slice = zeros(n, channels[p], h, w)) {
+                    backend().copyChannels(y, offset, slice, 0, channels[p]);
+                    assertClose("split " + p, toDoubles(parts[p]), slice.toArray(), 0, 0);
+                }
+                offset += channels[p];
+            }
+        } finally {
+            for (Tensor t : inputs) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
     // ---- activations -------------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")

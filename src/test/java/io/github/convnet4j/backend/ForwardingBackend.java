@@ -226,6 +226,21 @@ public final class ForwardingBackend extends CheckedBackend {
     }
 
     @Override
+    protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
+        run(() -> inner.adaptiveAvgPoolForward(in(x), in(y)));
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        run(() -> inner.adaptiveAvgPoolBackward(in(dy), in(dx)));
+    }
+
+    @Override
+    protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        run(() -> inner.copyChannels(in(src), srcChannel, in(dst), dstChannel, channels));
+    }
+
+    @Override
     protected void doActivationForward(Activation f, float param, Tensor x, Tensor y) {
         run(() -> inner.activationForward(f, param, in(x), in(y)));
     }

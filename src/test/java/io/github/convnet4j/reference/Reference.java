@@ -226,6 +226,151 @@ public final class Reference {
         return dx;
     }
 
+    /**
+     * PyTorch's pooling output size (aten pooling_shape.h): floor or ceil of
+     * (in + 2·pad − window)/stride, plus 1, where in ceil mode a last window starting beyond the
+     * input and its left padding is dropped.
+     */
+    public static int torchPoolOutSize(int in, int window, int stride, int pad, boolean ceil) {
+        int numerator = in + 2 * pad - window + (ceil ? stride - 1 : 0);
+        int out = Math.floorDiv(numerator, stride) + 1;
+        if (ceil && (out - 1) * stride >= in + pad) {
+            out--;
+        }
+        return out;
+    }
+
+    /**
+     * PyTorch's max_pool2d and avg_pool2d (count_include_pad=True) with ceil_mode as given, written
+     * from aten's loops: the average divides by the window clipped to the padded input
+     * (hend = min(hstart + k, H + pad)) before clipping to the input. Returns {y, argmax as doubles}.
+     */
+    public static double[][] torchPool(boolean max, float[] x, int N, int C, int H, int W, int k, int stride, int pad,
+                                       boolean ceil) {
+        int OH = torchPoolOutSize(H, k, stride, pad, ceil);
+        int OW = torchPoolOutSize(W, k, stride, pad, ceil);
+        double[] y = new double[N * C * OH * OW];
+        double[] arg = new double[y.length];
+        for (int plane = 0; plane < N * C; plane++) {
+            for (int oy = 0; oy < OH; oy++) {
+                for (int ox = 0; ox < OW; ox++) {
+                    int hstart = oy * stride - pad;
+                    int wstart = ox * stride - pad;
+                    int hend = Math.min(hstart + k, H + pad);
+                    int wend = Math.min(wstart + k, W + pad);
+                    int poolSize = (hend - hstart) * (wend - wstart);
+                    hstart = Math.max(hstart, 0);
+                    wstart = Math.max(wstart, 0);
+                    hend = Math.min(hend, H);
+                    wend = Math.min(wend, W);
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    int best = -1;
+                    for (int iy = hstart; iy < hend; iy++) {
+                        for (int ix = wstart; ix < wend; ix++) {
+                            int idx = (plane * H + iy) * W + ix;
+                            if (max && x[idx] > acc) {
+                                acc = x[idx];
+                                best = idx;
+                            } else if (!max) {
+                                acc += x[idx];
+                            }
+                        }
+                    }
+                    int o = (plane * OH + oy) * OW + ox;
+                    y[o] = max ? acc : acc / poolSize;
+                    arg[o] = max ? best : poolSize;
+                }
+            }
+        }
+        return new double[][] {y, arg};
+    }
+
+    /** The gradient of {@link #torchPool}: max routes dy to the argmax, average spreads dy/poolSize over the clipped window. */
+    public static double[] torchPoolBackward(boolean max, float[] x, float[] dy, int N, int C, int H, int W, int k,
+                                             int stride, int pad, boolean ceil) {
+        double[][] fwd = torchPool(max, x, N, C, H, W, k, stride, pad, ceil);
+        int OH = torchPoolOutSize(H, k, stride, pad, ceil);
+        int OW = torchPoolOutSize(W, k, stride, pad, ceil);
+        double[] dx = new double[x.length];
+        for (int plane = 0; plane < N * C; plane++) {
+            for (int oy = 0; oy < OH; oy++) {
+                for (int ox = 0; ox < OW; ox++) {
+                    int o = (plane * OH + oy) * OW + ox;
+                    if (max) {
+                        dx[(int) fwd[1][o]] += dy[o];
+                        continue;
+                    }
+                    for (int iy = Math.max(0, oy * stride - pad); iy < Math.min(H, oy * stride - pad + k); iy++) {
+                        for (int ix = Math.max(0, ox * stride - pad); ix < Math.min(W, ox * stride - pad + k); ix++) {
+                            dx[(plane * H + iy) * W + ix] += dy[o] / fwd[1][o];
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    /**
+     * PyTorch's adaptive_avg_pool2d as its documentation defines the bins: output cell (i, j)
+     * averages rows floor(i·H/OH) .. ceil((i+1)·H/OH) − 1 and the columns alike.
+     */
+    public static double[] adaptiveAvgPool(float[] x, int N, int C, int H, int W, int OH, int OW) {
+        double[] y = new double[N * C * OH * OW];
+        for (int plane = 0; plane < N * C; plane++) {
+            for (int i = 0; i < OH; i++) {
+                int r0 = (int) Math.floor((double) i * H / OH);
+                int r1 = (int) Math.ceil((double) (i + 1) * H / OH);
+                for (int j = 0; j < OW; j++) {
+                    int c0 = (int) Math.floor((double) j * W / OW);
+                    int c1 = (int) Math.ceil((double) (j + 1) * W / OW);
+                    double sum = 0;
+                    for (int r = r0; r < r1; r++) {
+                        for (int c = c0; c < c1; c++) {
+                            sum += x[(plane * H + r) * W + c];
+                        }
+                    }
+                    y[(plane * OH + i) * OW + j] = sum / ((r1 - r0) * (c1 - c0));
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #adaptiveAvgPool}, as the transpose of its averaging matrix applied to dy. */
+    public static double[] adaptiveAvgPoolBackward(float[] dy, int N, int C, int H, int W, int OH, int OW) {
+        double[] dx = new double[N * C * H * W];
+        float[] unit = new float[N * C * H * W];
+        // Column by column of the linear map: dx[q] = Σ_o dy[o] · ∂y[o]/∂x[q].
+        for (int q = 0; q < unit.length; q++) {
+            unit[q] = 1;
+            double[] column = adaptiveAvgPool(unit, N, C, H, W, OH, OW);
+            unit[q] = 0;
+            for (int o = 0; o < column.length; o++) {
+                dx[q] += column[o] * dy[o];
+            }
+        }
+        return dx;
+    }
+
+    /** Channel concatenation of NCHW arrays with channels[i] channels each, by the index definition. */
+    public static double[] concatChannels(float[][] parts, int[] channels, int N, int H, int W) {
+        int total = java.util.Arrays.stream(channels).sum();
+        double[] y = new double[N * total * H * W];
+        for (int n = 0; n < N; n++) {
+            int base = 0;
+            for (int p = 0; p < parts.length; p++) {
+                for (int c = 0; c < channels[p]; c++) {
+                    for (int i = 0; i < H * W; i++) {
+                        y[((n * total) + base + c) * H * W + i] = parts[p][((n * channels[p]) + c) * H * W + i];
+                    }
+                }
+                base += channels[p];
+            }
+        }
+        return y;
+    }
+
     /** Activation value by name: relu, leaky (slope), sigmoid, tanh, softplus. */
     public static double activation(String f, double x, double slope) {
         return switch (f) {

@@ -82,6 +82,22 @@ class PicturesTest {
         }
     }
 
+    /** A graph network: every node's map is drawn while it is live (liveness reuses the memory after). */
+    @Test
+    void featureMapsOfAResidualNetworkShowEveryNode() {
+        try (CpuBackend cpu = new CpuBackend(1);
+             Network net = io.github.convnet4j.models.CifarResNet.resnet20(cpu, Shape.of(1, 28, 28), 10, 1);
+             Tensor x = cpu.tensor(new float[28 * 28], Shape.of(1, 1, 28, 28))) {
+            java.util.List<String> seen = new java.util.ArrayList<>();
+            net.forwardObserved(x, (name, t) -> seen.add(name));
+            assertEquals(net.graph().nodes().size(), seen.size());
+            BufferedImage many = Pictures.featureMaps(net, x, null, DIGITS, 1, 1);
+            BufferedImage plain = Pictures.featureMaps(net, x, null, DIGITS, 1, 1);
+            assertEquals(many.getHeight(), plain.getHeight(), "the same rows each time");
+            assertTrue(many.getHeight() > 50 * 28, "a row per 4-D node (over 50 of them): " + many.getHeight());
+        }
+    }
+
     @Test
     void confusionHeatMapShadesEachCellByItsShareOfTheRow() {
         int[][] m = {{8, 2, 0}, {0, 10, 0}, {0, 0, 0}};

@@ -1,0 +1,81 @@
+package io.github.convnet4j.nn;
+
+import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Tensor;
+
+/**
+ * PyTorch's AdaptiveAvgPool2d: averages each channel into a fixed outH × outW grid whatever the
+ * input size (1×1 is global average pooling, ResNet's and GoogLeNet's; 7×7 is VGG's).
+ */
+public final class AdaptiveAveragePooling implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final int outH;
+    private final int outW;
+    private final Buffers buffers;
+    private Shape inputShape;
+
+    public AdaptiveAveragePooling(Backend backend, String name, int outH, int outW) {
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(name + ": output size must be >= 1, got " + outH + "x" + outW);
+        }
+        this.backend = backend;
+        this.name = name;
+        this.outH = outH;
+        this.outW = outW;
+        this.buffers = new Buffers(backend);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return shapeOf(name, input, outH, outW);
+    }
+
+    static Shape shapeOf(String name, Shape input, int outH, int outW) {
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException(name + ": expected input of rank 4 (N, C, H, W), got " + input);
+        }
+        return Shape.of(input.dim(0), input.dim(1), outH, outW);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Tensor y = buffers.get("output", outputShape(x.shape()));
+        backend.adaptiveAvgPoolForward(x, y);
+        inputShape = x.shape();
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dout) {
+        Tensor dx = buffers.get("dx", inputShape);
+        backend.adaptiveAvgPoolBackward(dout, dx);
+        return dx;
+    }
+
+    @Override
+    public boolean backwardNeedsInput() {
+        return false;
+    }
+
+    @Override
+    public boolean backwardNeedsOutput() {
+        return false;
+    }
+
+    @Override
+    public void shareBuffers(BufferPool pool) {
+        buffers.share(pool);
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+    }
+}
