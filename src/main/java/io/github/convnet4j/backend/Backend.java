@@ -58,13 +58,22 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
         return t;
     }
 
+    /**
+     * Copies host data into {@code dst}, whose size must equal {@code src.length} (shapes are not compared): a
+     * host-to-device transfer on GPU backends.
+     */
     void upload(float[] src, Tensor dst);
 
+    /**
+     * Copies {@code src} into the host array {@code dst}, whose length must equal the tensor's size; waits for all
+     * queued work on {@code src} first.
+     */
     void download(Tensor src, float[] dst);
 
     /** dst = src (same size; shapes may differ). */
     void copy(Tensor src, Tensor dst);
 
+    /** Sets every element of {@code t} to {@code value}. */
     void fill(Tensor t, float value);
 
     /** Waits until all queued work is done. */
@@ -113,6 +122,10 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
 
     // ---- pooling ------------------------------------------------------------------------------
 
+    /**
+     * y (N, C, OH, OW) = the max or average of each window of x (N, C, H, W), with the windows, stride and padding of
+     * {@code g}; x and y must have {@code g}'s input and output shapes.
+     */
     void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
 
     /**
@@ -176,8 +189,16 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
 
     // ---- normalisation and dropout ------------------------------------------------------------
 
+    /**
+     * y = local response normalisation of x (N, C, H, W) across channels, as {@link LrnParams} defines it; y has x's
+     * shape.
+     */
     void lrnForward(LrnParams p, Tensor x, Tensor y);
 
+    /**
+     * dx = the gradient of {@link #lrnForward} with respect to x, from the forward's input x and output y and the
+     * output gradient dy; all four have the same shape.
+     */
     void lrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
     /**

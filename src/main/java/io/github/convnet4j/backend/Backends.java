@@ -18,6 +18,10 @@ public final class Backends {
     private Backends() {
     }
 
+    /**
+     * {@link #open(String, CudaOptions)} with the default CUDA options. The caller owns the returned backend and
+     * closes it after every tensor it allocated.
+     */
     public static Backend open(String device) {
         return open(device, CudaOptions.defaults());
     }

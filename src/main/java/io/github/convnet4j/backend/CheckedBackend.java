@@ -29,6 +29,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** Set once by {@link #close}; volatile because a backend may be closed from another thread. */
     private volatile boolean closed;
 
+    /** For subclasses; a backend starts open, and {@link #close} releases it. */
     protected CheckedBackend() {
     }
 
@@ -99,14 +100,21 @@ public abstract non-sealed class CheckedBackend implements Backend {
         doFill(t, value);
     }
 
+    /**
+     * Arguments checked: the shape is not null and the backend open; returns a new zero-filled tensor the caller owns.
+     */
     protected abstract Tensor doAllocate(Shape shape);
 
+    /** Arguments checked: dst is this backend's and open, src is not null and has dst's size. */
     protected abstract void doUpload(float[] src, Tensor dst);
 
+    /** Arguments checked: src is this backend's and open, dst is not null and has src's size. */
     protected abstract void doDownload(Tensor src, float[] dst);
 
+    /** Arguments checked: both tensors are this backend's, open and of the same size. */
     protected abstract void doCopy(Tensor src, Tensor dst);
 
+    /** Arguments checked: t is this backend's and open. */
     protected abstract void doFill(Tensor t, float value);
 
     // ---- linear algebra and element-wise ------------------------------------------------------
@@ -174,12 +182,16 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** matrix is (rows, out.size()). */
     protected abstract void doSumRows(Tensor matrix, Tensor out);
 
+    /** Arguments checked: x and y are this backend's, open and of the same size. */
     protected abstract void doAxpy(float alpha, Tensor x, Tensor y);
 
+    /** Arguments checked: x is this backend's and open. */
     protected abstract void doScale(Tensor x, float alpha);
 
+    /** Arguments checked: a, b and out are this backend's, open and of the same size. */
     protected abstract void doMultiply(Tensor a, Tensor b, Tensor out);
 
+    /** Arguments checked: x is this backend's and open. */
     protected abstract double doSumOfSquares(Tensor x);
 
     // ---- convolution --------------------------------------------------------------------------
@@ -237,10 +249,13 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** Every tensor has the geometry's shape; bias, if not null, has K elements. */
     protected abstract void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y);
 
+    /** Arguments checked: dy has the geometry's output shape, w its filter shape, dx its input shape. */
     protected abstract void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
 
+    /** Arguments checked: x has the geometry's input shape, dy its output shape, dw its filter shape. */
     protected abstract void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
 
+    /** Arguments checked: dy has the geometry's output shape and db K elements. */
     protected abstract void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db);
 
     // ---- pooling ------------------------------------------------------------------------------
@@ -271,8 +286,13 @@ public abstract non-sealed class CheckedBackend implements Backend {
         doPoolBackward(mode, g, x, y, dy, dx);
     }
 
+    /** Arguments checked: mode and geometry are not null, x has the geometry's input shape and y its output shape. */
     protected abstract void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
 
+    /**
+     * Arguments checked: mode and geometry are not null, x and dx have the geometry's input shape, y and dy its output
+     * shape.
+     */
     protected abstract void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
     @Override
@@ -299,8 +319,10 @@ public abstract non-sealed class CheckedBackend implements Backend {
         }
     }
 
+    /** Arguments checked: x and y are rank 4 with the same N and C. */
     protected abstract void doAdaptiveAvgPoolForward(Tensor x, Tensor y);
 
+    /** Arguments checked: dy and dx are rank 4 with the same N and C. */
     protected abstract void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx);
 
     // ---- graph merges -------------------------------------------------------------------------
@@ -326,6 +348,10 @@ public abstract non-sealed class CheckedBackend implements Backend {
         doCopyChannels(src, srcChannel, dst, dstChannel, channels);
     }
 
+    /**
+     * Arguments checked: both rank 4 with the same N, H and W, the channel ranges inside src and dst, and src and dst
+     * not sharing memory.
+     */
     protected abstract void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels);
 
     // ---- activations --------------------------------------------------------------------------
@@ -376,13 +402,16 @@ public abstract non-sealed class CheckedBackend implements Backend {
         doPreluBackward(x, slope, dy, dx, dslope);
     }
 
+    /** Arguments checked: f is not null, x and y have the same size. */
     protected abstract void doActivationForward(Activation f, float param, Tensor x, Tensor y);
 
+    /** Arguments checked: f is not null, x, y, dy and dx have the same size. */
     protected abstract void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
     /** slope has 1 element or dimension 1 of x; y has x's size. */
     protected abstract void doPreluForward(Tensor x, Tensor slope, Tensor y);
 
+    /** Arguments checked: slope has 1 element or dimension 1 of x, dy and dx have x's size, dslope slope's. */
     protected abstract void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope);
 
     // ---- losses -------------------------------------------------------------------------------
@@ -440,12 +469,16 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** labels has dimension 0 of logits elements, probs logits' size, loss one element. */
     protected abstract void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss);
 
+    /** Arguments checked: labels has dimension 0 of probs elements, dx has probs' size. */
     protected abstract void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx);
 
+    /** Arguments checked: target has y's size, loss one element. */
     protected abstract void doMeanSquaredError(Tensor y, Tensor target, Tensor loss);
 
+    /** Arguments checked: target and dx have y's size. */
     protected abstract void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx);
 
+    /** Arguments checked: labels has dimension 0 of scores elements. */
     protected abstract int doCountCorrect(Tensor scores, Tensor labels);
 
     // ---- normalisation and dropout ------------------------------------------------------------
@@ -542,6 +575,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** y (and dy, dx) have x's shape. */
     protected abstract void doLrnForward(LrnParams p, Tensor x, Tensor y);
 
+    /** Arguments checked: the parameters are not null, y, dy and dx have x's shape. */
     protected abstract void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
     /** 0 ≤ ratio &lt; 1. */
@@ -555,9 +589,17 @@ public abstract non-sealed class CheckedBackend implements Backend {
                                                        Tensor runningMean, Tensor runningVar, Tensor savedMean,
                                                        Tensor savedInvStd, double momentum, double eps);
 
+    /**
+     * Arguments checked: x has rank 2 or 4, y x's shape, every per-channel tensor dimension 1 of x elements, eps ≥
+     * {@link OpChecks#BATCH_NORM_MIN_EPSILON}.
+     */
     protected abstract void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y,
                                                         Tensor runningMean, Tensor runningVar, double eps);
 
+    /**
+     * Arguments checked: x has rank 2 or 4, dy and dx x's shape, every per-channel tensor dimension 1 of x elements,
+     * eps ≥ {@link OpChecks#BATCH_NORM_MIN_EPSILON}.
+     */
     protected abstract void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean,
                                                 Tensor savedInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, double eps);
 
@@ -619,15 +661,20 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** Every state tensor has w's size. */
     protected abstract void doSgdStep(Tensor w, Tensor g, float lr, float weightDecay);
 
+    /** Arguments checked: g and v have w's size. */
     protected abstract void doMomentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
 
+    /** Arguments checked: g and v have w's size. */
     protected abstract void doNesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay);
 
+    /** Arguments checked: g and h have w's size. */
     protected abstract void doAdaGradStep(Tensor w, Tensor g, Tensor h, float lr, float weightDecay, float eps);
 
+    /** Arguments checked: g and h have w's size. */
     protected abstract void doRmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float weightDecay,
                                           float eps);
 
+    /** Arguments checked: g, m and v have w's size. */
     protected abstract void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lrT, float beta1, float beta2,
                                        float weightDecay, float eps);
 }

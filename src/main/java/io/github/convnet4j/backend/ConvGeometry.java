@@ -41,14 +41,17 @@ public record ConvGeometry(int n, int c, int h, int w, int k, int fh, int fw,
                 filter.dim(0), filter.dim(2), filter.dim(3), strideH, strideW, padH, padW, oh, ow);
     }
 
+    /** The input's shape (N, C, H, W). */
     public Shape inputShape() {
         return Shape.of(n, c, h, w);
     }
 
+    /** The filters' shape (K, C, FH, FW). */
     public Shape filterShape() {
         return Shape.of(k, c, fh, fw);
     }
 
+    /** The output's shape (N, K, OH, OW). */
     public Shape outputShape() {
         return Shape.of(n, k, outH, outW);
     }

@@ -14,6 +14,10 @@ public record LrnParams(int size, double alpha, double beta, double k) {
     /** AlexNet's values. */
     public static final LrnParams ALEXNET = new LrnParams(5, 1e-4, 0.75, 2.0);
 
+    /**
+     * Validates the settings: {@code size} (the window n, in channels) in 1..16, {@code k > 0}, {@code alpha >= 0},
+     * {@code beta >= 0}; throws {@link IllegalArgumentException} otherwise.
+     */
     public LrnParams {
         if (size < 1 || size > 16) {
             throw new IllegalArgumentException("LRN size must be 1..16 (cuDNN's range), got " + size);

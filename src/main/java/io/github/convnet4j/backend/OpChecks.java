@@ -30,18 +30,30 @@ public final class OpChecks {
         }
     }
 
+    /**
+     * a and b hold the same number of elements (their shapes may differ); throws {@link IllegalArgumentException}
+     * naming {@code op} otherwise.
+     */
     public static void requireSameSize(String op, Tensor a, Tensor b) {
         if (a.size() != b.size()) {
             throw new IllegalArgumentException(op + ": sizes differ, " + a.shape() + " vs " + b.shape());
         }
     }
 
+    /**
+     * t has exactly the shape {@code expected}; throws {@link IllegalArgumentException} starting with {@code what}
+     * otherwise.
+     */
     public static void requireShape(String what, Tensor t, Shape expected) {
         if (!t.shape().equals(expected)) {
             throw new IllegalArgumentException(what + ": expected shape " + expected + ", got " + t.shape());
         }
     }
 
+    /**
+     * t holds {@code expected} elements, whatever its shape; throws {@link IllegalArgumentException} starting with
+     * {@code what} otherwise.
+     */
     public static void requireSize(String what, Tensor t, int expected) {
         if (t.size() != expected) {
             throw new IllegalArgumentException(what + ": expected " + expected + " elements, got " + t.shape());
@@ -124,6 +136,10 @@ public final class OpChecks {
         return x.dim(1);
     }
 
+    /**
+     * value lies in [0, 1), or in [0, 1] when {@code oneAllowed}; NaN is refused. Throws
+     * {@link IllegalArgumentException} starting with {@code what} otherwise.
+     */
     public static void requireFraction(String what, double value, boolean oneAllowed) {
         if (!(value >= 0 && (oneAllowed ? value <= 1 : value < 1))) {
             throw new IllegalArgumentException(what + " must be in [0, 1" + (oneAllowed ? "]" : ")") + ", got " + value);

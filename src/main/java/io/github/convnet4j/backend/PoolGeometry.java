@@ -6,6 +6,12 @@ import io.github.convnet4j.tensor.Shape;
 public record PoolGeometry(int n, int c, int h, int w, int windowH, int windowW,
                            int strideH, int strideW, int padH, int padW, int outH, int outW) {
 
+    /**
+     * Validates a pooling of {@code input} (rank 4, NCHW) and computes its output size with {@code rounding};
+     * {@code layer} names the layer in error messages. Throws {@link IllegalArgumentException} when the input is not
+     * rank 4, a window or stride is below 1, a padding is negative or not smaller than the window, the window is larger
+     * than the padded input, or {@link OutputRounding#STRICT} meets a stride that does not divide.
+     */
     public static PoolGeometry of(String layer, Shape input, int windowH, int windowW, int strideH, int strideW,
                                   int padH, int padW, OutputRounding rounding) {
         if (input.rank() != 4) {
@@ -30,10 +36,12 @@ public record PoolGeometry(int n, int c, int h, int w, int windowH, int windowW,
         return (long) (outH - 1) * strideH + windowH > h + 2L * padH || (long) (outW - 1) * strideW + windowW > w + 2L * padW;
     }
 
+    /** The input's shape (N, C, H, W). */
     public Shape inputShape() {
         return Shape.of(n, c, h, w);
     }
 
+    /** The output's shape (N, C, OH, OW). */
     public Shape outputShape() {
         return Shape.of(n, c, outH, outW);
     }

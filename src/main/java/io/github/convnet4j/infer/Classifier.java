@@ -146,6 +146,10 @@ public final class Classifier implements AutoCloseable {
         return itemShape;
     }
 
+    /**
+     * The class names from the model file, one per score in score order (immutable); empty when the file names none,
+     * in which case predictions are labelled by class index.
+     */
     public List<String> classes() {
         return classes;
     }

@@ -23,6 +23,11 @@ public final class Images {
     private Images() {
     }
 
+    /**
+     * The model input for {@code image}: a new array of C·H·W floats in [0, 1], channel planes in CHW order, resampled
+     * to {@code itemShape} (C, H, W) with C 1 (gray, by Rec. 601 luma) or 3 (RGB); throws
+     * {@link IllegalArgumentException} for any other channel count.
+     */
     public static float[] toPixels(BufferedImage image, Shape itemShape) {
         checkChannels(itemShape);
         int channels = itemShape.dim(0);

@@ -15,6 +15,10 @@ public final class ActivationLayer implements Layer {
     private Tensor input;
     private Tensor output;
 
+    /**
+     * A layer applying {@code function} element-wise on {@code backend}; {@code param} is the slope for
+     * {@link Activation#LEAKY_RELU} and ignored otherwise. The output has the input's shape.
+     */
     public ActivationLayer(Backend backend, String name, Activation function, float param) {
         this.backend = backend;
         this.name = name;
@@ -23,26 +27,35 @@ public final class ActivationLayer implements Layer {
         this.buffers = new Buffers(backend);
     }
 
+    /** A ReLU layer, max(x, 0). */
     public static ActivationLayer relu(Backend b, String name) {
         return new ActivationLayer(b, name, Activation.RELU, 0f);
     }
 
+    /**
+     * A leaky ReLU layer, max(x, slope·x), with a fixed (not learned) {@code slope}; see {@link PRelu} for a learned
+     * one.
+     */
     public static ActivationLayer leakyRelu(Backend b, String name, float slope) {
         return new ActivationLayer(b, name, Activation.LEAKY_RELU, slope);
     }
 
+    /** A sigmoid layer, 1 / (1 + e^−x). */
     public static ActivationLayer sigmoid(Backend b, String name) {
         return new ActivationLayer(b, name, Activation.SIGMOID, 0f);
     }
 
+    /** A tanh layer. */
     public static ActivationLayer tanh(Backend b, String name) {
         return new ActivationLayer(b, name, Activation.TANH, 0f);
     }
 
+    /** A softplus layer, log(1 + e^x). */
     public static ActivationLayer softplus(Backend b, String name) {
         return new ActivationLayer(b, name, Activation.SOFTPLUS, 0f);
     }
 
+    /** The function this layer applies. */
     public Activation function() {
         return function;
     }

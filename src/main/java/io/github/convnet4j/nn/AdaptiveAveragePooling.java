@@ -16,6 +16,11 @@ public final class AdaptiveAveragePooling implements Layer {
     private final Buffers buffers;
     private Shape inputShape;
 
+    /**
+     * A layer pooling each (H, W) plane of an NCHW input to {@code outH}×{@code outW} whatever the input size
+     * ({@code 1, 1} is global average pooling); throws {@link IllegalArgumentException} naming the layer when a size
+     * is below 1.
+     */
     public AdaptiveAveragePooling(Backend backend, String name, int outH, int outW) {
         if (outH < 1 || outW < 1) {
             throw new IllegalArgumentException(name + ": output size must be >= 1, got " + outH + "x" + outW);

@@ -17,6 +17,10 @@ public final class Add extends Merge {
     private final Buffers buffers;
     private int inputs;
 
+    /**
+     * A merge adding 2 to 64 values of one shape element-wise (a residual connection); the
+     * gradient of every input is dL/dy itself.
+     */
     public Add(Backend backend, String name) {
         super(name);
         this.backend = backend;

@@ -20,6 +20,12 @@ public final class Affine implements Layer {
     private final Buffers buffers;
     private Tensor input;
 
+    /**
+     * A layer mapping {@code inFeatures} inputs per item (C·H·W for an image input) to {@code outFeatures} outputs;
+     * the weight ({@code name}.weight, shape (out, in)) is initialized by {@code init} from {@code rng} and the bias
+     * ({@code name}.bias) starts at zero. The layer owns both and frees them on close, also when the constructor
+     * fails.
+     */
     public Affine(Backend backend, String name, int inFeatures, int outFeatures, Initializer init, Random rng) {
         this.backend = backend;
         this.name = name;

@@ -26,10 +26,18 @@ public final class BatchNorm implements Layer {
     private final Buffers buffers;
     private Tensor input;
 
+    /** Batch normalisation of {@code channels} channels with PyTorch's defaults, momentum 0.1 and eps 1e-5. */
     public BatchNorm(Backend backend, String name, int channels) {
         this(backend, name, channels, 0.1, 1e-5);
     }
 
+    /**
+     * Batch normalisation over dimension 1 of an (N, C) or (N, C, H, W) input: scale {@code name}.weight starts at 1,
+     * shift {@code name}.bias at 0, running mean at 0 and running variance at 1. {@code momentum} is the weight of
+     * each new batch in the running averages (PyTorch's convention); {@code eps} is added to the variance and must be
+     * at least {@link io.github.convnet4j.backend.OpChecks#BATCH_NORM_MIN_EPSILON} (checked at the first forward). The
+     * layer owns its tensors, freed also when the constructor fails.
+     */
     public BatchNorm(Backend backend, String name, int channels, double momentum, double eps) {
         this.backend = backend;
         this.name = name;

@@ -44,6 +44,10 @@ public final class BufferPool implements AutoCloseable {
         }
     }
 
+    /**
+     * An empty pool allocating on {@code backend}; it owns every tensor it allocates and frees them all on
+     * {@link #close}.
+     */
     public BufferPool(Backend backend) {
         this.backend = backend;
     }

@@ -16,6 +16,10 @@ public final class Concat extends Merge {
     private final Buffers buffers;
     private final List<Shape> inputShapes = new ArrayList<>();
 
+    /**
+     * A merge concatenating 2 to 64 NCHW values along channels, in input order; their N, H and W
+     * must agree.
+     */
     public Concat(Backend backend, String name) {
         super(name);
         this.backend = backend;

@@ -24,6 +24,12 @@ public final class Convolution implements Layer {
     private Tensor input;
     private boolean inputGradientNeeded = true;
 
+    /**
+     * A 2-D convolution with a bias: {@code outChannels} filters of {@code inChannels}×{@code kernelH}×{@code kernelW}
+     * ({@code name}.weight, shape (K, C, FH, FW), initialized by {@code init} from {@code rng}; {@code name}.bias starts
+     * at zero), moved by the strides over the input padded with zeros. The layer owns its parameters, freed also when
+     * the constructor fails. The input shape is checked at the first forward or {@link #outputShape}.
+     */
     public Convolution(Backend backend, String name, int inChannels, int outChannels, int kernelH, int kernelW,
                        int strideH, int strideW, int padH, int padW, OutputRounding rounding,
                        Initializer init, Random rng) {
@@ -106,6 +112,7 @@ public final class Convolution implements Layer {
         return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
+    /** The filters, shape (out channels, in channels, kernel height, kernel width); owned by this layer. */
     public Parameter weight() {
         return weight;
     }

@@ -19,6 +19,10 @@ public final class Dropout implements Layer {
     private long step;
     private Tensor mask;
 
+    /**
+     * A dropout layer zeroing each element with probability {@code ratio}, in [0, 1), in training; {@code seed} fixes
+     * the mask sequence. Throws {@link IllegalArgumentException} naming the layer for a ratio outside that range.
+     */
     public Dropout(Backend backend, String name, float ratio, long seed) {
         if (!(ratio >= 0f && ratio < 1f)) {
             throw new IllegalArgumentException(name + ": dropout ratio must be in [0, 1), got " + ratio);
@@ -41,6 +45,10 @@ public final class Dropout implements Layer {
         return step;
     }
 
+    /**
+     * Sets the number of masks already drawn, so that a run resumed from a checkpoint draws the masks it would have
+     * drawn next.
+     */
     public void setStep(long step) {
         this.step = step;
     }

@@ -8,6 +8,7 @@ public final class Flatten implements Layer {
     private final String name;
     private Shape inputShape;
 
+    /** A layer reshaping (N, C, H, W) to (N, C·H·W) as a view, without copying or owning anything. */
     public Flatten(String name) {
         this.name = name;
     }

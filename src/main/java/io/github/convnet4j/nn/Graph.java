@@ -29,6 +29,7 @@ public final class Graph {
 
     /** One node: its name (also the name of the value it writes), its layer and the values it reads. */
     public record Node(String name, Layer layer, List<String> inputs) {
+        /** Copies {@code inputs}, so that the node cannot change afterwards. */
         public Node {
             inputs = List.copyOf(inputs);
         }

@@ -7,6 +7,7 @@ import io.github.convnet4j.tensor.Tensor;
  * as a one-element tensor so that reading it is the only synchronisation a training step needs.
  */
 public interface LossLayer extends AutoCloseable {
+    /** The layer's name, for messages and model files. */
     String name();
 
     /** Computes the loss; the returned one-element tensor is owned by the layer. */

@@ -22,6 +22,11 @@ public final class Lrn implements Layer {
     private Tensor input;
     private Tensor output;
 
+    /**
+     * Local response normalisation across channels of an NCHW input with {@code params}; throws
+     * {@link IllegalArgumentException} naming the layer when {@code backend} cannot compute these settings (the CUDA
+     * backend refuses an even size), so the failure comes when the model is built.
+     */
     public Lrn(Backend backend, String name, LrnParams params) {
         try {
             backend.requireLrnSupported(params);

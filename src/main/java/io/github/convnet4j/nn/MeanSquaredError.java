@@ -12,6 +12,7 @@ public final class MeanSquaredError implements LossLayer {
     private Tensor scores;
     private Tensor targets;
 
+    /** The loss ½·Σ (y − t)² / N for targets of the scores' shape; it owns its loss and gradient tensors. */
     public MeanSquaredError(Backend backend) {
         this.backend = backend;
         this.buffers = new Buffers(backend);

@@ -83,6 +83,10 @@ public final class Network implements AutoCloseable {
         return nodes;
     }
 
+    /**
+     * The backend every layer of this network runs on. The network does not own it: close the network first, then the
+     * backend.
+     */
     public Backend backend() {
         return backend;
     }
@@ -112,6 +116,7 @@ public final class Network implements AutoCloseable {
         return pool;
     }
 
+    /** The loss layer that ends the network; owned by the network, which closes it. */
     public LossLayer lossLayer() {
         return lossLayer;
     }
@@ -290,6 +295,10 @@ public final class Network implements AutoCloseable {
         return Collections.unmodifiableList(new ArrayList<>(parameters.values()));
     }
 
+    /**
+     * The parameter with this full name (e.g. "conv1.weight"), owned by the network; throws
+     * {@link IllegalArgumentException} listing the known names when there is none.
+     */
     public Parameter parameter(String name) {
         Parameter p = parameters.get(name);
         if (p == null) {
@@ -308,6 +317,10 @@ public final class Network implements AutoCloseable {
         return all;
     }
 
+    /**
+     * The number of learnable scalars, the sum of all parameters' sizes (buffers such as running averages not
+     * included).
+     */
     public long parameterCount() {
         return parameters.values().stream().mapToLong(p -> p.shape().size()).sum();
     }

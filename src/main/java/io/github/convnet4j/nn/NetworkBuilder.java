@@ -38,6 +38,12 @@ public final class NetworkBuilder {
     private OutputRounding rounding = OutputRounding.STRICT;
     private boolean shareBuffers = true;
 
+    /**
+     * A builder for networks on {@code backend} taking items of {@code itemShape} (without the batch dimension, e.g.
+     * (1, 28, 28)); {@code seed} fixes the initial weights and the dropout masks. Layers are allocated as they are
+     * added; the network returned by {@link #softmaxWithLoss} and its siblings owns them, and on any failure the
+     * builder closes what it has built.
+     */
     public NetworkBuilder(Backend backend, Shape itemShape, long seed) {
         this.backend = backend;
         this.itemShape = itemShape;
@@ -122,10 +128,21 @@ public final class NetworkBuilder {
         return check(layer, List.of(inputs));
     }
 
+    /**
+     * A square convolution with a bias: {@code outChannels} filters of {@code kernel}×{@code kernel}, the same stride
+     * and zero padding on both axes, its output size rounded by {@link #rounding}. Needs an NCHW current value. Throws
+     * {@link IllegalArgumentException} naming the layer when it does not fit the current shape; the layers built so
+     * far are then closed.
+     */
     public NetworkBuilder conv(String name, int outChannels, int kernel, int stride, int pad) {
         return conv(name, outChannels, kernel, kernel, stride, stride, pad, pad);
     }
 
+    /**
+     * A convolution with a bias and per-axis kernel, stride and padding (height first). Throws
+     * {@link IllegalArgumentException} naming the layer when it does not fit the current shape; the layers built so
+     * far are then closed.
+     */
     public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
                                int strideH, int strideW, int padH, int padW) {
         return conv(name, outChannels, kernelH, kernelW, strideH, strideW, padH, padW, true);
@@ -136,6 +153,11 @@ public final class NetworkBuilder {
         return conv(name, outChannels, kernel, kernel, stride, stride, pad, pad, bias);
     }
 
+    /**
+     * A convolution with per-axis kernel, stride and padding (height first), with a bias unless {@code bias} is false;
+     * the input channels are the current value's dimension 1. Throws {@link IllegalArgumentException} naming the layer
+     * when it does not fit the current shape; the layers built so far are then closed.
+     */
     public NetworkBuilder conv(String name, int outChannels, int kernelH, int kernelW,
                                int strideH, int strideW, int padH, int padW, boolean bias) {
         requireRank(name, 4);
@@ -147,15 +169,28 @@ public final class NetworkBuilder {
                 strideH, strideW, padH, padW, rounding, bias, init, rng));
     }
 
+    /**
+     * Square max pooling without padding. Throws {@link IllegalArgumentException} naming the layer when it does not
+     * fit the current shape; the layers built so far are then closed.
+     */
     public NetworkBuilder maxPool(String name, int window, int stride) {
         return maxPool(name, window, stride, 0);
     }
 
+    /**
+     * Square max pooling with {@code pad} on every side (padding never wins), its output size rounded by
+     * {@link #rounding}. Throws {@link IllegalArgumentException} naming the layer when it does not fit the current
+     * shape; the layers built so far are then closed.
+     */
     public NetworkBuilder maxPool(String name, int window, int stride, int pad) {
         return make(name, "maxpool", Map.of("window", window, "stride", stride, "pad", pad, "rounding", rounding.name()),
                 () -> new MaxPooling(backend, name, window, stride, pad, rounding));
     }
 
+    /**
+     * Square average pooling without padding. Throws {@link IllegalArgumentException} naming the layer when it does
+     * not fit the current shape; the layers built so far are then closed.
+     */
     public NetworkBuilder avgPool(String name, int window, int stride) {
         return avgPool(name, window, stride, 0);
     }
@@ -177,51 +212,75 @@ public final class NetworkBuilder {
         return adaptiveAvgPool(name, 1, 1);
     }
 
+    /**
+     * A fully connected layer to {@code outFeatures} outputs, reading all the current value's elements per item (an
+     * NCHW value is flattened). Throws {@link IllegalArgumentException} naming the layer when it does not fit the
+     * current shape; the layers built so far are then closed.
+     */
     public NetworkBuilder affine(String name, int outFeatures) {
         return make(name, "affine", Map.of("out", outFeatures),
                 () -> new Affine(backend, name, shape.perItem(), outFeatures, init, rng));
     }
 
+    /** A ReLU, max(x, 0), on the current value. */
     public NetworkBuilder relu(String name) {
         return make(name, "relu", Map.of(),
                 () -> ActivationLayer.relu(backend, name));
     }
 
+    /** A leaky ReLU, max(x, slope·x), with a fixed {@code slope}. */
     public NetworkBuilder leakyRelu(String name, float slope) {
         return make(name, "leaky_relu", Map.of("slope", slope),
                 () -> ActivationLayer.leakyRelu(backend, name, slope));
     }
 
+    /** A PReLU with one learned slope per channel (dimension 1 of the current value), starting at 0.25. */
     public NetworkBuilder prelu(String name) {
         return make(name, "prelu", Map.of(),
                 () -> new PRelu(backend, name, shape.dim(1)));
     }
 
+    /** A sigmoid, 1 / (1 + e^−x), on the current value. */
     public NetworkBuilder sigmoid(String name) {
         return make(name, "sigmoid", Map.of(),
                 () -> ActivationLayer.sigmoid(backend, name));
     }
 
+    /** A tanh on the current value. */
     public NetworkBuilder tanh(String name) {
         return make(name, "tanh", Map.of(),
                 () -> ActivationLayer.tanh(backend, name));
     }
 
+    /** A softplus, log(1 + e^x), on the current value. */
     public NetworkBuilder softplus(String name) {
         return make(name, "softplus", Map.of(),
                 () -> ActivationLayer.softplus(backend, name));
     }
 
+    /**
+     * Inverted dropout zeroing each element with probability {@code ratio} in training (the identity in inference);
+     * its masks follow from the builder's seed and the layer's position. Throws {@link IllegalArgumentException}
+     * naming the layer unless 0 ≤ ratio &lt; 1.
+     */
     public NetworkBuilder dropout(String name, float ratio) {
         return make(name, "dropout", Map.of("ratio", ratio),
                 () -> new Dropout(backend, name, ratio, seed * 31 + nodes.size()));
     }
 
+    /**
+     * Local response normalisation across channels of an NCHW value; throws {@link IllegalArgumentException} naming
+     * the layer when the backend cannot compute {@code params}.
+     */
     public NetworkBuilder lrn(String name, LrnParams params) {
         return make(name, "lrn", Map.of("size", params.size(), "alpha", params.alpha(), "beta", params.beta(), "k", params.k()),
                 () -> new Lrn(backend, name, params));
     }
 
+    /**
+     * Batch norm with PyTorch's defaults: eps 1e-5, momentum 0.1. Throws {@link IllegalArgumentException} naming the
+     * layer when it does not fit the current shape; the layers built so far are then closed.
+     */
     public NetworkBuilder batchNorm(String name) {
         return batchNorm(name, 1e-5);
     }
@@ -233,6 +292,7 @@ public final class NetworkBuilder {
                 () -> new BatchNorm(backend, name, shape.dim(1), 0.1, eps));
     }
 
+    /** A view of the current value as (N, everything else), for an affine layer after convolutions. */
     public NetworkBuilder flatten(String name) {
         return make(name, "flatten", Map.of(),
                 () -> new Flatten(name));
@@ -303,10 +363,20 @@ public final class NetworkBuilder {
         return this;
     }
 
+    /**
+     * Ends the network with softmax and cross-entropy over class-index labels and returns it; the caller owns the
+     * network (close it before the backend) and the builder must not be used again. Throws
+     * {@link IllegalArgumentException} if {@link #from} moved away from the last layer added, or the architecture
+     * exceeds the bounds of {@link NetworkSpec#plan}.
+     */
     public Network softmaxWithLoss() {
         return finish(() -> new SoftmaxWithLoss(backend), "softmax_cross_entropy");
     }
 
+    /**
+     * Ends the network with the mean squared error against targets of the output's shape; ownership and failures as
+     * for {@link #softmaxWithLoss}.
+     */
     public Network meanSquaredError() {
         return finish(() -> new MeanSquaredError(backend), "mean_squared_error");
     }

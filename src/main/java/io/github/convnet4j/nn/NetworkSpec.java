@@ -154,6 +154,12 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
             this(type, name, args, List.of());
         }
 
+        /**
+         * Checks the layer on its own and throws {@link IllegalArgumentException} naming it: a printable name of 1 to
+         * {@code MAX_NAME_LENGTH} characters, a known type, exactly the settings that type takes with valid values,
+         * and 1 named input at most (2 to 64 for a merge). Optional settings equal to their
+         * default are dropped, so equal layers have equal specs.
+         */
         public LayerSpec {
             if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH
                     || name.chars().anyMatch(Character::isISOControl)) {
@@ -229,6 +235,12 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         }
     }
 
+    /**
+     * Checks the spec's own fields and throws {@link IllegalArgumentException} saying which is wrong: an item shape of
+     * 1 to 3 positive dimensions with at most {@link #MAX_ACTIVATION_ELEMENTS} elements, at most {@link #MAX_LAYERS}
+     * layers with unique names, and a loss in {@link #LOSSES}. Shapes flowing between layers are checked by
+     * {@link #plan}.
+     */
     public NetworkSpec {
         if (itemShape == null || itemShape.isEmpty() || itemShape.size() >= Shape.MAX_RANK) {
             throw new IllegalArgumentException("item shape must have 1.." + (Shape.MAX_RANK - 1) + " dimensions, got "
@@ -267,6 +279,7 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         layers = List.copyOf(layers);
     }
 
+    /** The item shape as a {@link Shape}, without the batch dimension (e.g. (3, 224, 224)). */
     public Shape shape() {
         return Shape.of(itemShape.stream().mapToInt(Integer::intValue).toArray());
     }

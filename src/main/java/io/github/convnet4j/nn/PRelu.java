@@ -13,6 +13,10 @@ public final class PRelu implements Layer {
     private final Buffers buffers;
     private Tensor input;
 
+    /**
+     * A parametric ReLU with a learned slope ({@code name}.weight, starting at 0.25) per channel of dimension 1, or
+     * one shared slope when {@code channels} is 1. The slope is not decayed.
+     */
     public PRelu(Backend backend, String name, int channels) {
         this.backend = backend;
         this.name = name;

@@ -14,6 +14,11 @@ public final class Parameter implements AutoCloseable {
     private final Tensor gradient;
     private final boolean decayed;
 
+    /**
+     * Allocates a zero-filled value and gradient of {@code shape} on {@code backend}; the parameter owns both and
+     * frees them on {@link #close}. {@code decayed} says whether L2 weight decay applies (weights yes, biases and
+     * scales no).
+     */
     public Parameter(Backend backend, String name, Shape shape, boolean decayed) {
         this.name = name;
         this.value = backend.allocate(shape);
@@ -31,10 +36,18 @@ public final class Parameter implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The learned values, owned by this parameter: initializers and loaders write into it, optimizers update it in
+     * place. Do not close it.
+     */
     public Tensor value() {
         return value;
     }
 
+    /**
+     * dL/dvalue, owned by this parameter, of the value's shape; each backward of the owning layer overwrites it. Do
+     * not close it.
+     */
     public Tensor gradient() {
         return gradient;
     }
@@ -44,6 +57,7 @@ public final class Parameter implements AutoCloseable {
         return decayed;
     }
 
+    /** The shape of the value and of the gradient. */
     public Shape shape() {
         return value.shape();
     }

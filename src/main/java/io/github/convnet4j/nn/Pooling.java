@@ -22,6 +22,11 @@ public class Pooling implements Layer {
     private Tensor input;
     private Tensor output;
 
+    /**
+     * For {@link MaxPooling} and {@link AveragePooling}: a {@code windowH}×{@code windowW} window of the given
+     * {@code mode}, the same stride and padding on both axes; the geometry is validated per input shape, naming the
+     * layer.
+     */
     protected Pooling(Backend backend, String name, PoolMode mode, int windowH, int windowW, int stride, int pad,
                       OutputRounding rounding) {
         this.backend = backend;

@@ -12,6 +12,10 @@ public final class SoftmaxWithLoss implements LossLayer {
     private Tensor probs;
     private Tensor labels;
 
+    /**
+     * Softmax followed by cross-entropy over scores (N, classes) and N class-index labels; it owns its probabilities,
+     * loss and gradient tensors.
+     */
     public SoftmaxWithLoss(Backend backend) {
         this.backend = backend;
         this.buffers = new Buffers(backend);

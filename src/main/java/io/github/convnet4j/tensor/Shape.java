@@ -32,18 +32,29 @@ public final class Shape {
         this.size = s;
     }
 
+    /**
+     * A shape with the given dimensions, outermost first (NCHW for images); the array is copied. Throws {@link
+     * IllegalArgumentException} unless there are 1 to {@link #MAX_RANK} dimensions, all positive, with at most about
+     * {@link Integer#MAX_VALUE} elements in all.
+     */
     public static Shape of(int... dims) {
         return new Shape(dims.clone());
     }
 
+    /** The number of dimensions, 1 to {@link #MAX_RANK}. */
     public int rank() {
         return dims.length;
     }
 
+    /**
+     * The extent of dimension {@code axis}, counted from 0 (the outermost); throws {@link
+     * ArrayIndexOutOfBoundsException} when {@code axis} is not below {@link #rank()}.
+     */
     public int dim(int axis) {
         return dims[axis];
     }
 
+    /** All dimensions, outermost first, as a fresh copy the caller may change. */
     public int[] dims() {
         return dims.clone();
     }
@@ -73,6 +84,7 @@ public final class Shape {
         return new Shape(d);
     }
 
+    /** This shape with the first (batch) dimension replaced by {@code n}; the others are kept. */
     public Shape withBatch(int n) {
         int[] d = dims.clone();
         d[0] = n;

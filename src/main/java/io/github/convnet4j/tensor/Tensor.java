@@ -24,22 +24,30 @@ public final class Tensor implements AutoCloseable {
         this.ownsStorage = ownsStorage;
     }
 
+    /** The backend that allocated this tensor's storage; every operation on it must go through this backend. */
     public Backend backend() {
         return backend;
     }
 
+    /** The shape of this tensor (views made by {@link #reshape} have their own). */
     public Shape shape() {
         return shape;
     }
 
+    /** The number of float elements, the product of all dimensions. */
     public int size() {
         return shape.size();
     }
 
+    /**
+     * The extent of dimension {@code axis} (0 is the batch for NCHW activations); throws {@link
+     * ArrayIndexOutOfBoundsException} when {@code axis} is not below {@link #rank()}.
+     */
     public int dim(int axis) {
         return shape.dim(axis);
     }
 
+    /** The number of dimensions, 1 to {@link Shape#MAX_RANK}. */
     public int rank() {
         return shape.rank();
     }
@@ -58,6 +66,11 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(backend, newShape, storage, false);
     }
 
+    /**
+     * A view with the shape {@code dims}, sharing this tensor's memory; see {@link #reshape(Shape)}. The view does not
+     * own the storage, so closing it frees nothing and it must not be used after this tensor is closed. Throws {@link
+     * IllegalArgumentException} when the sizes differ or a dimension is not positive.
+     */
     public Tensor reshape(int... dims) {
         return reshape(Shape.of(dims));
     }
