@@ -42,8 +42,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions.Training data = new DataOptions.Training();
 
-    @Option(names = "--model", defaultValue = "lenet", description = "lenet, lenet-classic-tanh, lenet-classic-sigmoid,"
-            + " simpleconvnet or alexnet (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "lenet", completionCandidates = InfoCommand.ModelNames.class,
+            description = "one of ${COMPLETION-CANDIDATES}; the images' channels and size are the data set's"
+                    + " (default: ${DEFAULT-VALUE})")
     String model;
     @Option(names = "--epochs", defaultValue = "10", description = "passes over the training set (default: ${DEFAULT-VALUE})")
     int epochs;
@@ -91,7 +92,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace an existing --output, or start over in a --run-dir that holds a run")
     boolean force;
     @Option(names = "--input-shape", description = "--dataset folder only: CxHxW the images are cropped and resized to"
-            + " (default: 1x28x28 for lenet, 3x32x32 for simpleconvnet, 3x224x224 for alexnet)")
+            + " (default: 1x28x28 for lenet and resnet20, 3x32x32 for simpleconvnet, 3x224x224 for alexnet, vgg*,"
+            + " googlenet and resnet18/34/50)")
     String inputShape;
     @Option(names = "--progress", defaultValue = "true", negatable = true,
             description = "show a progress bar on a terminal (default: ${DEFAULT-VALUE})")

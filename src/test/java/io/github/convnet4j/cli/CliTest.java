@@ -69,7 +69,7 @@ class CliTest {
                 && !captured[0].contains("epoch: 1 "), captured[0]);
 
         assertEquals(0, run("info", model.toString()), captured[1]);
-        assertTrue(captured[0].contains("61,706") && captured[0].contains("conv1") && captured[0].contains("T-shirt/top"),
+        assertTrue(captured[0].contains("parameters: 61706") && captured[0].contains("conv1") && captured[0].contains("T-shirt/top"),
                 captured[0]);
 
         assertEquals(0, run("eval", model.toString(), "--device", "cpu"), captured[1]);
@@ -99,7 +99,8 @@ class CliTest {
     void badArgumentsGiveAClearMessageAndANonZeroExit() {
         assertEquals(2, run("train", "--model", "resnet", "--device", "cpu", "--epochs", "1", "--limit", "100"));
         assertOneLine("convnet4j: --model 'resnet' is unknown: expected one of [lenet, lenet-classic-tanh,"
-                + " lenet-classic-sigmoid, simpleconvnet, alexnet]");
+                + " lenet-classic-sigmoid, simpleconvnet, alexnet, vgg11, vgg16, vgg16-bn, googlenet, resnet18, resnet34,"
+                + " resnet50, resnet20]");
         assertNotEquals(0, run("train", "--epochs", "many"));
         assertTrue(captured[1].contains("--epochs"), captured[1]);
         assertNotEquals(0, run("info", dir.resolve("missing.safetensors").toString()));

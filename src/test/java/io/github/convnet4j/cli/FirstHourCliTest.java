@@ -139,9 +139,10 @@ class FirstHourCliTest {
             {"--epochs must be at least 1, got 0", "train", "--epochs", "0", "--data", d},
             {"--batch must be between 1 and 65536, got 0", "train", "--batch", "0", "--data", d},
             {"--model 'resnet' is unknown: expected one of [lenet, lenet-classic-tanh, lenet-classic-sigmoid, simpleconvnet,"
-                + " alexnet]", "train", "--model", "resnet", "--data", d},
+                + " alexnet, vgg11, vgg16, vgg16-bn, googlenet, resnet18, resnet34, resnet50, resnet20]", "train", "--model",
+                "resnet", "--data", d},
             {"--model alexnet needs images of at least 63x63 pixels, but --dataset fashion-mnist has 1x28x28; use a model"
-                + " for small images (lenet, simpleconvnet), or --dataset folder with --input-shape 1x224x224",
+                + " for small images (lenet, simpleconvnet, resnet20), or --dataset folder with --input-shape 1x224x224",
                 "train", "--model", "alexnet", "--data", d},
             {"--output " + folder + " is a folder; expected a file name, such as " + folder.resolve("model.safetensors"),
                 "train", "--output", folder.toString(), "--data", d},

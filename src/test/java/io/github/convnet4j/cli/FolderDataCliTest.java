@@ -69,7 +69,7 @@ class FolderDataCliTest {
                 "3x32x32", "--run-dir", dir.resolve("r2").toString());
         assertEquals(2, r.code());
         assertEquals("convnet4j: --model alexnet needs images of at least 63x63 pixels, but --input-shape has 3x32x32; use a"
-                + " model for small images (lenet, simpleconvnet), or --dataset folder with --input-shape 3x224x224", r.errLine());
+                + " model for small images (lenet, simpleconvnet, resnet20), or --dataset folder with --input-shape 3x224x224", r.errLine());
         r = CliRun.run("train", "--dataset", "folder", "--data", train.toString(), "--input-shape", "2x28x28");
         assertEquals(2, r.code());
         assertEquals("convnet4j: --input-shape must be CHANNELSxHEIGHTxWIDTH with 1 or 3 channels and sides of 1 to 4096,"

@@ -2,6 +2,7 @@ package io.github.convnet4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,8 @@ import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.tensor.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +51,40 @@ class ModelInputsTest {
             Shape d = ModelInputs.folderDefault(m);
             assertDoesNotThrow(() -> ModelInputs.requireFits(m, d, "x"), m);
         }
+    }
+
+    /**
+     * The graph models' minimums come from their plans; here they are checked against the
+     * architectures. VGG: five 2×2/2 max pools, floor rounding, need 2^5 = 32. GoogLeNet: maxpool4
+     * (2×2/2, ceil) needs 2, so maxpool3 (3×3/2, ceil) needs 4, maxpool2 8, maxpool1 16, and conv1
+     * (7×7/2, pad 3) ⌊(H − 1)/2⌋ + 1 ≥ 16, H ≥ 31. The ResNets pad every strided convolution and
+     * the max pool, so each stage maps 1 pixel to 1 and any size plans (a global pool reads it).
+     */
+    @Test
+    void theGraphModelsMinimumsAreTheirPlansAndTheirArchitectures() {
+        Map<String, Integer> expected = Map.of("vgg11", 32, "vgg16", 32, "vgg16-bn", 32, "googlenet", 31,
+                "resnet18", 1, "resnet34", 1, "resnet50", 1, "resnet20", 1);
+        assertEquals(expected.keySet(), Models.NAMES.stream().filter(m -> Models.spec(m, ModelInputs.folderDefault(m), 10)
+                .isPresent()).collect(Collectors.toSet()));
+        for (var e : expected.entrySet()) {
+            String m = e.getKey();
+            int min = e.getValue();
+            for (int c : new int[]{1, 3}) {
+                assertEquals(min, ModelInputs.minSide(m, c), m);
+                assertTrue(ModelInputs.plans(m, Shape.of(c, min, min)), m);
+                assertDoesNotThrow(() -> ModelInputs.requireFits(m, Shape.of(c, min, min + 7), "x"), m);
+                if (min > 1) {
+                    assertFalse(ModelInputs.plans(m, Shape.of(c, min - 1, min - 1)), m);
+                    assertFalse(ModelInputs.plans(m, Shape.of(c, min, min - 1)), m);
+                    IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                            () -> ModelInputs.requireFits(m, Shape.of(c, min + 5, min - 1), "--input"));
+                    assertTrue(x.getMessage().startsWith("--model " + m + " needs images of at least " + min + "x" + min
+                            + " pixels, but --input has " + c + "x" + (min + 5) + "x" + (min - 1) + "; "), x.getMessage());
+                }
+            }
+        }
+        // The build refuses the same input, before allocating (its plan comes first).
+        doesNotBuild("vgg11", Shape.of(1, 31, 32));
     }
 
     @Test
