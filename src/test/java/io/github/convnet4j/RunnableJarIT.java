@@ -41,7 +41,7 @@ class RunnableJarIT {
                 "--output", "m.safetensors", "--no-progress");
         assertTrue(train.contains("epoch: 1 loss:"), train);
         String info = run("info", "m.safetensors");
-        assertTrue(info.contains("61,706"), info);
+        assertTrue(info.contains("parameters: 61706"), info);
         String confusion = run("visualize", "confusion", "m.safetensors", "-o", "c.png");
         assertTrue(confusion.contains("wrote"), confusion);
         assertNotNull(ImageIO.read(dir.resolve("c.png").toFile()), "a PNG");
