@@ -12,6 +12,7 @@ import io.github.convnet4j.models.SimpleConvNet;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import io.github.convnet4j.testing.GradientCheck;
+import io.github.convnet4j.testing.RandomBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -36,16 +37,11 @@ class GradientCheckTest {
     }
 
     private static Tensor images(int n, int c, int h, int w, long seed) {
-        return backend.tensor(randomFloats(new Random(seed), n * c * h * w), Shape.of(n, c, h, w));
+        return RandomBatch.images(backend, n, c, h, w, seed);
     }
 
     private static Tensor labels(int n, int classes, long seed) {
-        Random rng = new Random(seed);
-        float[] l = new float[n];
-        for (int i = 0; i < n; i++) {
-            l[i] = rng.nextInt(classes);
-        }
-        return backend.tensor(l, Shape.of(n));
+        return RandomBatch.labels(backend, n, classes, seed);
     }
 
     /**

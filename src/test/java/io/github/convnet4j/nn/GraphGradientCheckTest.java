@@ -1,6 +1,5 @@
 package io.github.convnet4j.nn;
 
-import static io.github.convnet4j.testing.Check.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.github.convnet4j.backend.Backend;
@@ -9,7 +8,7 @@ import io.github.convnet4j.cpu.CpuBackend;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import io.github.convnet4j.testing.GradientCheck;
-import java.util.Random;
+import io.github.convnet4j.testing.RandomBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,16 +33,11 @@ class GraphGradientCheckTest {
     }
 
     private static Tensor images(int n, int c, int h, int w, long seed) {
-        return backend.tensor(randomFloats(new Random(seed), n * c * h * w), Shape.of(n, c, h, w));
+        return RandomBatch.images(backend, n, c, h, w, seed);
     }
 
     private static Tensor labels(int n, int classes, long seed) {
-        Random rng = new Random(seed);
-        float[] l = new float[n];
-        for (int i = 0; i < n; i++) {
-            l[i] = rng.nextInt(classes);
-        }
-        return backend.tensor(l, Shape.of(n));
+        return RandomBatch.labels(backend, n, classes, seed);
     }
 
     private static void assertFails(GradientCheck.Measurement planted, String what) {
