@@ -105,6 +105,12 @@ abstract class DataOptions {
         } else {
             s = DataSources.load(dataset, DataSources.Options.defaults().withDataDir(dir).withDownload(download));
         }
+        if (classNames != null && !isFolder() && !classNames.equals(s.test().classNames())) {
+            // A model of other classes would be scored against labels that mean something else.
+            throw new IllegalArgumentException("the model's classes " + abbreviate(classNames) + " are not --dataset "
+                    + dataset + "'s " + abbreviate(s.test().classNames()) + "; give the model's own data (for a model"
+                    + " trained on image folders: --dataset folder --data DIR)");
+        }
         Integer limit = limit();
         if (limit != null && limitsTest()) {
             s = new DataSources.Split(s.train(), s.test().head(limit), s.source() + " (first " + limit + " test images)");
@@ -112,6 +118,11 @@ abstract class DataOptions {
             s = new DataSources.Split(s.train().head(limit), s.test(), s.source() + " (first " + limit + " training images)");
         }
         return s;
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 4 ? names.toString()
+                : "[" + String.join(", ", names.subList(0, 3)) + ", ... (" + names.size() + " in all)]";
     }
 
     /** For train and bench: --limit cuts the training set. */

@@ -79,5 +79,21 @@ final class InputFiles {
             throw new IllegalArgumentException(option + " " + file + " exists; add --force to replace it, or name"
                     + " another file");
         }
+        requireWritableFolder(option, parent);
+    }
+
+    /**
+     * The nearest existing folder of {@code folder} (the folder itself, or the one it will be
+     * created in) must be writable, so a read-only target fails before the work, not after it.
+     */
+    static void requireWritableFolder(String option, Path folder) {
+        Path existing = folder == null ? Path.of("").toAbsolutePath() : folder.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && (!Files.isDirectory(existing) || !Files.isWritable(existing))) {
+            throw new IllegalArgumentException(option + ": cannot write into " + existing
+                    + (Files.isDirectory(existing) ? " (not writable)" : " (a file, not a folder)"));
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -101,8 +102,18 @@ final class PredictCommand implements Callable<Integer> {
      * Whether the model is gray and its training images were mostly dark (mean pixel below 0.5, as
      * Fashion-MNIST's 0.29 and MNIST's 0.13): a light object on a dark background.
      */
+    /**
+     * Fashion-MNIST and MNIST show light objects on black; a model trained on them, given a photo
+     * of a dark object on a light background, needs it inverted. Any other data set (an image
+     * folder of the user's own, whatever its brightness) is taken as the photos will be.
+     */
     private boolean trainedOnDarkBackground() throws IOException {
-        String norm = SafeTensors.read(model).metadata().get("normalization");
+        Map<String, String> meta = SafeTensors.read(model).metadata();
+        String dataset = meta.getOrDefault("dataset", "");
+        if (!dataset.startsWith("fashion-mnist") && !dataset.startsWith("mnist")) {
+            return false;
+        }
+        String norm = meta.get("normalization");
         if (norm == null) {
             return false;
         }

@@ -157,6 +157,9 @@ final class TrainCommand implements Callable<Integer> {
 
     static final String MODEL_FILE = "model.safetensors";
     static final String CURVES_FILE = "curves.png";
+    /** Every file a run writes into its folder. */
+    private static final List<String> RUN_FILES = List.of(MODEL_FILE, Trainer.HISTORY_FILE, Trainer.CHECKPOINT_FILE,
+            Trainer.BEST_FILE, CURVES_FILE);
 
     /** Every option, before anything is loaded: ranges, names, files and whether the model takes the data; returns the schedule. */
     private LearningRateSchedule checkOptions() {
@@ -196,11 +199,17 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && runDir == null) {
             throw new IllegalArgumentException("--resume needs --run-dir: the folder of the run to continue");
         }
+        if (runDir != null) {
+            InputFiles.requireWritableFolder("--run-dir", runDir);
+        } else {
+            InputFiles.requireWritableFolder("--runs", runsParent);
+        }
         if (resume) {
             InputFiles.requireFile(runDir.resolve(Trainer.CHECKPOINT_FILE), "the checkpoint of the run to --resume");
         }
         if (output != null) {
-            InputFiles.requireWritableTarget("--output", output, force || resume, MODEL_FILE);
+            // Also when resuming: nothing records that the existing file is this run's and not another model.
+            InputFiles.requireWritableTarget("--output", output, force, MODEL_FILE);
         }
         return s;
     }
@@ -220,8 +229,16 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException("--run-dir " + runDir + " is a file; expected a folder");
         }
+        if (force && !resume) {
+            // Starting over: a checkpoint or best epoch of the old run must not be resumed into the new one.
+            for (String f : RUN_FILES) {
+                if (!(f.equals(MODEL_FILE) && output != null)) {
+                    Files.deleteIfExists(runDir.resolve(f));
+                }
+            }
+        }
         if (!resume && !force) {
-            for (String f : List.of(MODEL_FILE, Trainer.HISTORY_FILE, Trainer.CHECKPOINT_FILE)) {
+            for (String f : RUN_FILES) {
                 if (Files.exists(runDir.resolve(f)) && !(f.equals(MODEL_FILE) && output != null)) {
                     throw new IllegalArgumentException("--run-dir " + runDir + " already holds a run (" + f + "); add"
                             + " --resume to continue it, --force to start over in it, or name another folder");

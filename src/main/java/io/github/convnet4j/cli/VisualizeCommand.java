@@ -61,7 +61,9 @@ final class VisualizeCommand implements Callable<Integer> {
                     Pictures.writePng(Pictures.filters(net, scale > 0 ? scale : Pictures.filterScale(net)), output);
                     return;
                 }
-                DataSources.Split split = data.load(net.itemShape(), null);
+                String modelClasses = loaded.metadata().get("classes");
+                DataSources.Split split = data.load(net.itemShape(),
+                        modelClasses == null ? null : List.of(modelClasses.split("\n")));
                 String norm = loaded.metadata().get("normalization");
                 if (what.equals("confusion")) {
                     Normalization n = norm != null ? Normalization.decode(norm) : Normalization.of(split.train());

@@ -81,6 +81,21 @@ public final class ImageFolder {
         return decode(name, files, fileLabels, itemShape, classes, bad, warn);
     }
 
+    /** A class whose files were all skipped would train as a class that never occurs: refuse it, by name. */
+    private static void requireEveryClassKeptAnImage(String name, List<Integer> fileLabels, int[] labels, int n,
+                                                     List<String> classes) throws DataFormatException {
+        boolean[] kept = new boolean[classes.size()];
+        for (int i = 0; i < n; i++) {
+            kept[labels[i]] = true;
+        }
+        for (int label : new java.util.TreeSet<>(fileLabels)) {
+            if (!kept[label]) {
+                throw new DataFormatException(name + ": class folder '" + classes.get(label) + "' has no image that"
+                        + " could be read (all skipped)");
+            }
+        }
+    }
+
     private static Dataset decode(String name, List<Path> files, List<Integer> fileLabels, Shape itemShape,
                                   List<String> classes, BadImages bad, Consumer<String> warn) throws IOException {
         int per = itemShape.size();
@@ -109,6 +124,7 @@ public final class ImageFolder {
         if (n == 0) {
             throw new DataFormatException(name + ": none of the " + files.size() + " image files could be read");
         }
+        requireEveryClassKeptAnImage(name, fileLabels, labels, n, classes);
         return new Dataset(name, itemShape, n == files.size() ? pixels : java.util.Arrays.copyOf(pixels, n * per),
                 java.util.Arrays.copyOf(labels, n), classes);
     }

@@ -60,6 +60,8 @@ public final class Trainer {
 
     public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
     public static final String HISTORY_FILE = "history.csv";
+    /** The best validation epoch's weights, kept for early stopping (see BestWeights). */
+    public static final String BEST_FILE = BestWeights.FILE;
 
     private final Network net;
     private final Optimizer opt;

@@ -63,7 +63,7 @@ class CliTest {
         }
 
         assertEquals(0, run("train", "--model", "lenet", "--device", "cpu", "--epochs", "2", "--limit", "600",
-                "--checkpoint-dir", ckpt.toString(), "--resume", "--output", model.toString(), "--no-progress"),
+                "--checkpoint-dir", ckpt.toString(), "--resume", "--output", model.toString(), "--force", "--no-progress"),
                 captured[1]);
         assertTrue(captured[0].contains("resuming after epoch 1") && captured[0].contains("epoch: 2 ")
                 && !captured[0].contains("epoch: 1 "), captured[0]);
