@@ -190,7 +190,9 @@ public final class DataSources {
 
     private static Path existing(Path p) throws IOException {
         if (!Files.isRegularFile(p)) {
-            throw new IOException(p + ": not found");
+            throw new DataFormatException(p + ": not found; the data folder (--data) must hold the data set's files"
+                    + " under their usual names (" + p.getFileName() + (p.toString().endsWith(".bin") ? "" : "[.gz]")
+                    + ", ...)");
         }
         return p;
     }
