@@ -122,9 +122,9 @@ public final class ModelFile {
         }
         if ("1".equals(meta.get(VERSION_KEY))) {
             throw new ModelFormatException(source + ": model format version 1 is no longer read: its checksum covers"
-                    + " only the tensor data, so damage to the architecture or metadata would go unnoticed; retrain, or"
-                    + " load its weights into a network built in code with ModelFile.loadWeights (this build reads"
-                    + " version " + VERSION + ")");
+                    + " only the tensor data, so damage to the architecture or metadata would go unnoticed; rewrite it"
+                    + " once as version " + VERSION + " with 'convnet4j upgrade FILE -o NEW' (ModelFile.upgrade), or"
+                    + " load its weights into a network built in code with ModelFile.loadWeights");
         }
         if (!VERSION.equals(meta.get(VERSION_KEY))) {
             throw new ModelFormatException(source + ": model format version " + meta.get(VERSION_KEY)
@@ -140,6 +140,47 @@ public final class ModelFile {
             }
         }
         return ArchitectureJson.read(source, meta.get(ARCHITECTURE_KEY));
+    }
+
+    /**
+     * Rewrites a format-1 model file (the first release's: its CRC32 covers only the tensor data) as
+     * a format-{@value #VERSION} file, on the given backend. Everything that can be checked is: the
+     * data checksum must be present and match, the architecture is parsed, bounded and matched
+     * against the tensors as strictly as for any load, and the weights must be finite. The
+     * metadata (class names, normalisation) cannot be verified, since format 1 never covered it:
+     * that is why this is a step the user takes once, on a file they trust, and not something
+     * {@link #load} does silently.
+     *
+     * @throws ModelFormatException if {@code format1} is not a format-1 model file or fails a check
+     */
+    public static void upgrade(Path format1, Path out, Backend backend) throws IOException {
+        String source = format1.toString();
+        SafeTensors.Contents contents = SafeTensors.read(format1);
+        Map<String, String> meta = contents.metadata();
+        if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
+            throw new ModelFormatException(source + ": not a convnet4j model (metadata 'format' is "
+                    + meta.get(FORMAT_KEY) + ")");
+        }
+        if (!"1".equals(meta.get(VERSION_KEY))) {
+            throw new ModelFormatException(source + ": model format version " + meta.get(VERSION_KEY)
+                    + "; only version 1 files need upgrading");
+        }
+        if (!meta.containsKey(SafeTensors.CRC_KEY)) {
+            throw new ModelFormatException(source + ": a version 1 file without its data checksum '"
+                    + SafeTensors.CRC_KEY + "' (every version 1 file carried one)");
+        }
+        NetworkSpec spec = ArchitectureJson.read(source, meta.get(ARCHITECTURE_KEY));
+        requireTensors(source, plan(source, spec).tensors(), contents);
+        Map<String, String> extra = new TreeMap<>();
+        meta.forEach((k, v) -> {
+            if (!RESERVED.contains(k) && !k.startsWith(LIBRARY_PREFIX)) {
+                extra.put(k, v);
+            }
+        });
+        try (Network net = spec.buildUninitialised(backend)) {
+            copyInto(source, net, contents.tensors());
+            save(net, out, extra);
+        }
     }
 
     private static NetworkSpec.Plan plan(String source, NetworkSpec spec) throws ModelFormatException {
