@@ -17,9 +17,7 @@ public record ConvGeometry(int n, int c, int h, int w, int k, int fh, int fw,
      */
     public static ConvGeometry of(String layer, Shape input, Shape filter, int strideH, int strideW,
                                   int padH, int padW, OutputRounding rounding) {
-        if (input.rank() != 4) {
-            throw new IllegalArgumentException(layer + ": expected input of rank 4 (N, C, H, W), got " + input);
-        }
+        OpChecks.requireNchw(layer, input);
         if (filter.rank() != 4) {
             throw new IllegalArgumentException(layer + ": expected filters of rank 4 (K, C, FH, FW), got " + filter);
         }

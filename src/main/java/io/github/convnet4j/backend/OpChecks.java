@@ -34,6 +34,19 @@ public final class OpChecks {
      * a and b hold the same number of elements (their shapes may differ); throws {@link IllegalArgumentException}
      * naming {@code op} otherwise.
      */
+    /**
+     * Requires an NCHW shape (rank 4), what every spatial op and layer reads.
+     *
+     * @param who the layer or op named in the message
+     * @throws IllegalArgumentException naming {@code who} and the shape otherwise
+     */
+    public static void requireNchw(String who, Shape input) {
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException(who + ": expected input of rank 4 (N, C, H, W), got " + input);
+        }
+    }
+
+    /** Requires two tensors of the same number of elements. */
     public static void requireSameSize(String op, Tensor a, Tensor b) {
         if (a.size() != b.size()) {
             throw new IllegalArgumentException(op + ": sizes differ, " + a.shape() + " vs " + b.shape());

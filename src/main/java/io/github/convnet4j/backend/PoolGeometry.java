@@ -14,9 +14,7 @@ public record PoolGeometry(int n, int c, int h, int w, int windowH, int windowW,
      */
     public static PoolGeometry of(String layer, Shape input, int windowH, int windowW, int strideH, int strideW,
                                   int padH, int padW, OutputRounding rounding) {
-        if (input.rank() != 4) {
-            throw new IllegalArgumentException(layer + ": expected input of rank 4 (N, C, H, W), got " + input);
-        }
+        OpChecks.requireNchw(layer, input);
         if (windowH < 1 || windowW < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
             throw new IllegalArgumentException(layer + ": window and stride must be >= 1 and pad >= 0");
         }

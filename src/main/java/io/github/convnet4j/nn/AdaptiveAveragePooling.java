@@ -1,6 +1,7 @@
 package io.github.convnet4j.nn;
 
 import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
@@ -43,9 +44,7 @@ public final class AdaptiveAveragePooling implements Layer {
     }
 
     static Shape shapeOf(String name, Shape input, int outH, int outW) {
-        if (input.rank() != 4) {
-            throw new IllegalArgumentException(name + ": expected input of rank 4 (N, C, H, W), got " + input);
-        }
+        OpChecks.requireNchw(name, input);
         return Shape.of(input.dim(0), input.dim(1), outH, outW);
     }
 

@@ -2,6 +2,7 @@ package io.github.convnet4j.nn;
 
 import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
@@ -46,9 +47,7 @@ public final class Lrn implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
-        if (input.rank() != 4) {
-            throw new IllegalArgumentException(name + ": expected input of rank 4 (N, C, H, W), got " + input);
-        }
+        OpChecks.requireNchw(name, input);
         return input;
     }
 

@@ -414,9 +414,7 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         String n = l.name();
         switch (l.type()) {
             case "conv" -> {
-                if (s.rank() != 4) {
-                    throw new IllegalArgumentException(n + ": expected input of rank 4, got " + s);
-                }
+                OpChecks.requireNchw(n, s); // before dim(1) is read for the filter's shape
                 if (l.i("ph") >= l.i("kh") || l.i("pw") >= l.i("kw")) {
                     // Rows of pure padding would see no input; no architecture needs them.
                     throw new IllegalArgumentException(n + ": pad " + l.i("ph") + "x" + l.i("pw")
@@ -465,9 +463,7 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
                 return s;
             }
             case "lrn" -> {
-                if (s.rank() != 4) {
-                    throw new IllegalArgumentException(n + ": expected input of rank 4 (N, C, H, W), got " + s);
-                }
+                OpChecks.requireNchw(n, s);
                 return s;
             }
             case "flatten" -> {
