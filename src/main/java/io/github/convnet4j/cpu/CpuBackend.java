@@ -32,6 +32,7 @@ public final class CpuBackend extends CheckedBackend {
     }
 
     public CpuBackend(int threads) {
+        GemmKernels.logOnce();
         this.par = new Parallel(threads);
         this.conv = new CpuConvolution(par);
         this.pooling = new CpuPooling(par);
