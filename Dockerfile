@@ -32,5 +32,6 @@ COPY --from=build /src/target/convnet4j.jar /opt/convnet4j/convnet4j.jar
 USER convnet4j
 WORKDIR /runs
 VOLUME ["/data", "/runs"]
-ENTRYPOINT ["java", "-jar", "/opt/convnet4j/convnet4j.jar"]
+# jdk.incubator.vector enables the Vector API SGEMM kernel of the CPU backend (several times faster).
+ENTRYPOINT ["java", "--add-modules", "jdk.incubator.vector", "-jar", "/opt/convnet4j/convnet4j.jar"]
 CMD ["train", "--model", "lenet", "--epochs", "15", "--schedule", "cosine", "--device", "auto", "--runs", "/runs", "--no-progress"]

@@ -23,7 +23,7 @@ import java.util.Random;
  * 224², against ln 1000 = 6.9), and at 0.01 the loss then jumps around or diverges (7.9 to 2355 on the
  * GPU at 224² and batch 128, in PyTorch as well). At 0.001 it falls from step to step.
  *
- * <pre>java -cp "target/convnet4j.jar:target/test-classes" io.github.convnet4j.examples.AlexNetExample [size] [batch] [steps]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp "target/convnet4j.jar:target/test-classes" io.github.convnet4j.examples.AlexNetExample [size] [batch] [steps]</pre>
  */
 public final class AlexNetExample {
     static final float LEARNING_RATE = 1e-3f;

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * Jetty is a test-scoped dependency: only this example uses it, the library does not.
  *
  * <pre>mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt
- * java -cp "target/classes:target/test-classes:$(cat cp.txt)" io.github.convnet4j.examples.InferenceServer model.safetensors 8080</pre>
+ * java --add-modules jdk.incubator.vector -cp "target/classes:target/test-classes:$(cat cp.txt)" io.github.convnet4j.examples.InferenceServer model.safetensors 8080</pre>
  */
 public final class InferenceServer implements AutoCloseable {
     static final int TOP_K = 3;

@@ -20,7 +20,7 @@ import java.util.Map;
  * Trains LeNet-5 (ReLU + max-pool) on Fashion-MNIST (the full set when installed, else the bundled
  * sample) on the best available device and saves the model.
  *
- * <pre>java -cp "target/convnet4j.jar:target/test-classes" io.github.convnet4j.examples.TrainLeNet [epochs]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp "target/convnet4j.jar:target/test-classes" io.github.convnet4j.examples.TrainLeNet [epochs]</pre>
  */
 public final class TrainLeNet {
     public static void main(String[] args) throws Exception {

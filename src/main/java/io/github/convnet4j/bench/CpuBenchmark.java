@@ -12,7 +12,7 @@ import java.util.Random;
  * Prints SGEMM and convolution throughput of the CPU backend. A tool, not a test: one untimed
  * warm-up, then timed repetitions for at least a second per figure.
  *
- * <pre>mvn -q compile &amp;&amp; java -cp target/classes io.github.convnet4j.bench.CpuBenchmark [threads]</pre>
+ * <pre>mvn -q compile &amp;&amp; java --add-modules jdk.incubator.vector -cp target/classes io.github.convnet4j.bench.CpuBenchmark [threads]</pre>
  */
 public final class CpuBenchmark {
     private static final double MIN_SECONDS = 1.0;
