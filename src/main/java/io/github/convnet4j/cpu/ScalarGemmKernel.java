@@ -33,7 +33,12 @@ final class ScalarGemmKernel implements GemmKernel {
     @Override
     public void multiplyAdd(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float[] c, int cOff, int ldc, Parallel par) {
+                            boolean overwrite, float[] c, int cOff, int ldc, Parallel par) {
+        if (overwrite) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
         if (transA) {
             a = transpose(a, aOff, lda, k, m, Scratch.get(Scratch.TRANSPOSED_A, k * m));
             aOff = 0;

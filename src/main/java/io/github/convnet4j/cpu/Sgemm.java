@@ -32,11 +32,17 @@ public final class Sgemm {
         if (m == 0 || n == 0) {
             return;
         }
-        scaleC(m, n, beta, c, cOff, ldc);
         if (alpha == 0f || k == 0) {
+            scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        kernel.multiplyAdd(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, par);
+        // beta = 0: the kernel writes C without reading it (a pass over C saved, and NaN/Inf
+        // garbage in C does not survive).
+        boolean overwrite = beta == 0f;
+        if (!overwrite) {
+            scaleC(m, n, beta, c, cOff, ldc);
+        }
+        kernel.multiplyAdd(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, overwrite, c, cOff, ldc, par);
     }
 
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {

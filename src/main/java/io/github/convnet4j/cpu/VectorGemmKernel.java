@@ -73,18 +73,19 @@ final class VectorGemmKernel implements GemmKernel {
     @Override
     public void multiplyAdd(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float[] c, int cOff, int ldc, Parallel par) {
-        if (VectorSmallGemm.handles(transA, transB, m)) {
-            VectorSmallGemm.multiplyAdd(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, par);
+                            boolean overwrite, float[] c, int cOff, int ldc, Parallel par) {
+        if (VectorSmallGemm.handles(transA, transB, m, k)) {
+            VectorSmallGemm.multiplyAdd(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, overwrite,
+                    c, cOff, ldc, par);
             return;
         }
         Parallel p = 2L * m * n * k >= PARALLEL_FLOPS ? par : Parallel.SEQUENTIAL;
         if (n >= m) {
             p.forRange(ceilDiv(n, NR), (s0, s1) -> blocked(transA, transB, 0, m, s0 * NR, Math.min(n, s1 * NR), k,
-                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bOff, ldb, overwrite, c, cOff, ldc));
         } else {
             p.forRange(ceilDiv(m, MR), (s0, s1) -> blocked(transA, transB, s0 * MR, Math.min(m, s1 * MR), 0, n, k,
-                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bOff, ldb, overwrite, c, cOff, ldc));
         }
     }
 
@@ -96,7 +97,7 @@ final class VectorGemmKernel implements GemmKernel {
      */
     private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float[] c, int cOff, int ldc) {
+                                boolean overwrite, float[] c, int cOff, int ldc) {
         Panels panels = PANELS.get();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -114,9 +115,10 @@ final class VectorGemmKernel implements GemmKernel {
                         float[] pa = panels.a(kc * roundUp(mc, MR));
                         packA(transA, a, aOff, lda, ic, mc, kb + pc, kc, pa);
                         int pbBlock = pc * strip;
+                        boolean first = overwrite && kb == 0 && pc == 0;
                         for (int jr = 0; jr < nc; jr += NR) {
                             for (int ir = 0; ir < mc; ir += MR) {
-                                microKernel(kc, pa, ir * kc, pb, pbBlock + jr * kc, alpha,
+                                microKernel(kc, pa, ir * kc, pb, pbBlock + jr * kc, alpha, first,
                                         c, cOff + (ic + ir) * ldc + jc + jr, ldc,
                                         Math.min(MR, mc - ir), Math.min(NR, nc - jr), panels.tile);
                             }
@@ -197,7 +199,7 @@ final class VectorGemmKernel implements GemmKernel {
      * over kc steps. A partial block is summed in full (the padding is zero) and only its valid
      * part is written back.
      */
-    static void microKernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float alpha,
+    static void microKernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float alpha, boolean overwrite,
                             float[] c, int cOff, int ldc, int rows, int cols, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
@@ -255,14 +257,20 @@ final class VectorGemmKernel implements GemmKernel {
         c61.intoArray(tile, 6 * NR + VL);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + VL);
-        addTile(tile, NR, rows, cols, alpha, c, cOff, ldc);
+        addTile(tile, NR, rows, cols, alpha, overwrite, c, cOff, ldc);
     }
 
     /**
-     * c[r][j] = fma(tile[r][j], alpha, c[r][j]) for the rows × cols block (tile rows are
-     * {@code tileStride} apart); whole vectors where they fit, the same fma per element elsewhere.
+     * c[r][j] = fma(tile[r][j], alpha, c[r][j]), or tile[r][j]·alpha when overwriting, for the
+     * rows × cols block (tile rows are {@code tileStride} apart); whole vectors where they fit,
+     * the same operation per element elsewhere.
      */
-    static void addTile(float[] tile, int tileStride, int rows, int cols, float alpha, float[] c, int cOff, int ldc) {
+    static void addTile(float[] tile, int tileStride, int rows, int cols, float alpha, boolean overwrite,
+                        float[] c, int cOff, int ldc) {
+        if (overwrite) {
+            storeTile(tile, tileStride, rows, cols, alpha, c, cOff, ldc);
+            return;
+        }
         FloatVector al = FloatVector.broadcast(SPECIES, alpha);
         int vectorCols = cols - cols % VL;
         for (int r = 0; r < rows; r++) {
@@ -274,6 +282,22 @@ final class VectorGemmKernel implements GemmKernel {
             }
             for (int j = vectorCols; j < cols; j++) {
                 c[row + j] = Math.fma(tile[t + j], alpha, c[row + j]);
+            }
+        }
+    }
+
+    private static void storeTile(float[] tile, int tileStride, int rows, int cols, float alpha,
+                                  float[] c, int cOff, int ldc) {
+        FloatVector al = FloatVector.broadcast(SPECIES, alpha);
+        int vectorCols = cols - cols % VL;
+        for (int r = 0; r < rows; r++) {
+            int row = cOff + r * ldc;
+            int t = r * tileStride;
+            for (int j = 0; j < vectorCols; j += VL) {
+                FloatVector.fromArray(SPECIES, tile, t + j).mul(al).intoArray(c, row + j);
+            }
+            for (int j = vectorCols; j < cols; j++) {
+                c[row + j] = tile[t + j] * alpha;
             }
         }
     }

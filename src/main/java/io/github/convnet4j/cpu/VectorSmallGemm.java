@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>op(B) = Bᵀ (an affine layer's forward pass, X·Wᵀ): each C element is a dot product of two
  *       contiguous rows, four rows of A against two rows of B at a time;</li>
  *   <li>op(B) = B: four rows of C, two vectors wide, get one broadcast element of op(A) times one
- *       row of B per step of k.</li>
+ *       row of B per step of k;</li>
+ *   <li>the same kernel for many rows but at most {@value #DEPTH} steps of k (an affine layer's
+ *       weight gradient at a small batch), shared out by rows so that C is written row by row.</li>
  * </ul>
  *
  * <p>Rows past the end of A are computed as copies of the group's first row and not written, so
@@ -38,24 +40,46 @@ final class VectorSmallGemm {
     private VectorSmallGemm() {
     }
 
-    static boolean handles(boolean transA, boolean transB, int m) {
-        return m <= MAX_ROWS && !(transA && transB);
+    /**
+     * Few rows of C, or few steps of k with B not transposed (an affine layer's weight gradient
+     * at a small batch: dW = dYᵀ·X is 4096 × 9216 with k = 8), where C itself is the traffic and
+     * is best written row after row.
+     */
+    static boolean handles(boolean transA, boolean transB, int m, int k) {
+        return !(transA && transB) && (m <= MAX_ROWS || (!transB && k <= DEPTH));
     }
 
     static void multiplyAdd(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float[] c, int cOff, int ldc, Parallel par) {
+                            boolean overwrite, float[] c, int cOff, int ldc, Parallel par) {
         Parallel p = 2L * m * n * k >= PARALLEL_FLOPS ? par : Parallel.SEQUENTIAL;
         // op(A)(i, q) = a[aOff + i·rowStride + q·colStride]
         int rowStride = transA ? 1 : lda;
         int colStride = transA ? lda : 1;
-        if (transB) {
+        if (!transB && k <= DEPTH && m > MAX_ROWS) {
+            // One pass over k: each group of rows of C is written once, left to right.
+            p.forRange(VectorGemmKernel.ceilDiv(m, GROUP), (from, to) -> {
+                for (int group = from; group < to; group++) {
+                    int g = group * GROUP;
+                    int rows = Math.min(GROUP, m - g);
+                    for (int j = 0; j < n; j += NR) {
+                        if (n - j >= NR) {
+                            broadcastGroup(g, rows, j, 0, k, alpha, a, aOff, rowStride, colStride, b, bOff, ldb,
+                                    overwrite, c, cOff, ldc);
+                        } else {
+                            scalarBlock(g, rows, j, n - j, 0, k, alpha, a, aOff, rowStride, colStride, b, bOff, ldb,
+                                    overwrite, c, cOff, ldc);
+                        }
+                    }
+                }
+            });
+        } else if (transB) {
             p.forRange(VectorGemmKernel.ceilDiv(n, 2), (from, to) -> {
                 for (int pair = from; pair < to; pair++) {
                     int j = 2 * pair;
                     for (int g = 0; g < m; g += GROUP) {
                         dotGroup(g, Math.min(GROUP, m - g), j, Math.min(2, n - j), k, alpha,
-                                a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+                                a, aOff, lda, b, bOff, ldb, overwrite, c, cOff, ldc);
                     }
                 }
             });
@@ -66,6 +90,7 @@ final class VectorSmallGemm {
             p.forRange(VectorGemmKernel.ceilDiv(n, NR), (from, to) -> {
                 for (int q0 = 0; q0 < k; q0 += DEPTH) {
                     int q1 = Math.min(k, q0 + DEPTH);
+                    boolean first = overwrite && q0 == 0;
                     for (int block = from; block < to; block++) {
                         int j = block * NR;
                         int width = Math.min(NR, n - j);
@@ -73,10 +98,10 @@ final class VectorSmallGemm {
                             int rows = Math.min(GROUP, m - g);
                             if (width == NR) {
                                 broadcastGroup(g, rows, j, q0, q1, alpha, a, aOff, rowStride, colStride, b, bOff, ldb,
-                                        c, cOff, ldc);
+                                        first, c, cOff, ldc);
                             } else {
                                 scalarBlock(g, rows, j, width, q0, q1, alpha, a, aOff, rowStride, colStride, b, bOff, ldb,
-                                        c, cOff, ldc);
+                                        first, c, cOff, ldc);
                             }
                         }
                     }
@@ -88,7 +113,7 @@ final class VectorSmallGemm {
     /** C[g .. g+rows) × [j .. j+cols) += alpha · A rows · B rows ᵀ (cols is 1 or 2). */
     private static void dotGroup(int g, int rows, int j, int cols, int k, float alpha,
                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                 float[] c, int cOff, int ldc) {
+                                 boolean overwrite, float[] c, int cOff, int ldc) {
         int a0 = aOff + g * lda;
         int a1 = rows > 1 ? a0 + lda : a0;
         int a2 = rows > 2 ? a0 + 2 * lda : a0;
@@ -130,7 +155,8 @@ final class VectorSmallGemm {
             int bRow = col == 0 ? b0 : b1;
             for (int r = 0; r < rows; r++) {
                 int at = cOff + (g + r) * ldc + j + col;
-                c[at] = Math.fma(finish(lanes, (4 * col + r) * VL, a, a0 + r * lda, b, bRow, vectorEnd, k), alpha, c[at]);
+                float sum = finish(lanes, (4 * col + r) * VL, a, a0 + r * lda, b, bRow, vectorEnd, k);
+                c[at] = overwrite ? sum * alpha : Math.fma(sum, alpha, c[at]);
             }
         }
     }
@@ -150,7 +176,7 @@ final class VectorSmallGemm {
     /** C[g .. g+rows) × [j .. j+NR) += alpha · op(A)[rows, q0..q1) · B[q0..q1), B read in place. */
     private static void broadcastGroup(int g, int rows, int j, int q0, int q1, float alpha,
                                        float[] a, int aOff, int rowStride, int colStride,
-                                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+                                       float[] b, int bOff, int ldb, boolean overwrite, float[] c, int cOff, int ldc) {
         int a0 = aOff + g * rowStride;
         int a1 = rows > 1 ? a0 + rowStride : a0;
         int a2 = rows > 2 ? a0 + 2 * rowStride : a0;
@@ -186,13 +212,13 @@ final class VectorSmallGemm {
         s21.intoArray(tile, 2 * NR + VL);
         s30.intoArray(tile, 3 * NR);
         s31.intoArray(tile, 3 * NR + VL);
-        VectorGemmKernel.addTile(tile, NR, rows, NR, alpha, c, cOff + g * ldc + j, ldc);
+        VectorGemmKernel.addTile(tile, NR, rows, NR, alpha, overwrite, c, cOff + g * ldc + j, ldc);
     }
 
     /** The last, narrower block of columns: the same FMA chain per element as a vector lane. */
     private static void scalarBlock(int g, int rows, int j, int width, int q0, int q1, float alpha,
                                     float[] a, int aOff, int rowStride, int colStride,
-                                    float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+                                    float[] b, int bOff, int ldb, boolean overwrite, float[] c, int cOff, int ldc) {
         for (int r = 0; r < rows; r++) {
             int ar = aOff + (g + r) * rowStride;
             for (int jj = 0; jj < width; jj++) {
@@ -202,7 +228,7 @@ final class VectorSmallGemm {
                     sum = Math.fma(a[ar + q * colStride], b[bi], sum);
                 }
                 int at = cOff + (g + r) * ldc + j + jj;
-                c[at] = Math.fma(sum, alpha, c[at]);
+                c[at] = overwrite ? sum * alpha : Math.fma(sum, alpha, c[at]);
             }
         }
     }

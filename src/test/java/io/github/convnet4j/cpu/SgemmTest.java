@@ -42,7 +42,7 @@ class SgemmTest {
                 {1, 1, 1}, {1, 37, 5}, {3, 10, 1}, {4, 2 * VL, VL}, {5, 2 * VL + 3, VL - 1}, {7, 33, 2 * VL + 1},
                 {16, 65, 300}, {17, 65, 300}, {6, 2 * VL, 256}, {18, 4 * VL, 257}, {13, 1, 40}, {1, 3000, 3},
                 {25, 33, 513}, {121, 67, 31}, {250, 40, 30}, {17, 2100, 3}, {40, 17, 600}, {33, 130, 1},
-                {20, 40, 1300}, {130, 1030, 20},
+                {20, 40, 1300}, {130, 1030, 20}, {300, 70, 16}, {40, 2 * VL + 5, 9},
         };
         List<Case> cases = new ArrayList<>();
         float[][] scales = {{1f, 0f}, {-0.75f, 1f}, {2f, 0.5f}};
@@ -77,6 +77,12 @@ class SgemmTest {
         float[] a = random(rng, 7 + aRows * lda);
         float[] b = random(rng, 11 + bRows * ldb);
         float[] c = random(rng, 13 + cs.m * ldc);
+        if (cs.beta == 0f) {
+            // beta = 0 means C's old contents are not read: NaN in the block must not survive.
+            for (int i = 0; i < cs.m; i++) {
+                java.util.Arrays.fill(c, 13 + i * ldc, 13 + i * ldc + cs.n, Float.NaN);
+            }
+        }
         float[] c0 = c.clone();
         Sgemm.sgemm(kernel, cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.alpha, a, 7, lda, b, 11, ldb,
                 cs.beta, c, 13, ldc, par);
