@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Runs {@code src/test/python/onnx_check_model.py} with {@code /usr/bin/python3} (or python3 on the
- * PATH) and the onnx package. Where either is missing the calling test is skipped with a message,
+ * Runs {@code src/test/python/onnx_check_model.py} with {@code $ONNX_PYTHON}, else {@code /usr/bin/python3}
+ * (Debian's, which has python3-onnx and python3-torch), else python3 on the PATH. Where either is missing the calling test is skipped with a message,
  * unless {@code ONNX_TESTS=required}, where it fails instead (CI does not install them).
  */
 final class OnnxPython {
@@ -44,7 +44,8 @@ final class OnnxPython {
     }
 
     private static void probe() {
-        String candidate = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        String candidate = System.getenv("ONNX_PYTHON") != null ? System.getenv("ONNX_PYTHON")
+                : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         try {
             Result r = exec(List.of(candidate, "-c", "import onnx, torch; print(onnx.__version__)"));
             if (r.code != 0) {
