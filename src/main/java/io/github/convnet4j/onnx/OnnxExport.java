@@ -77,7 +77,7 @@ public final class OnnxExport {
      * adaptive_avgpool → GlobalAveragePool for 1×1, AveragePool where the output divides the input,
      * else refused; affine → Flatten (for a 4-D input) then Gemm with {@code transB = 1} (our weight
      * is PyTorch's (out, in)); batchnorm → BatchNormalization with the running statistics and its
-     * epsilon; lrn → LRN (both divide alpha by the size; even sizes refused, see {@link #lrn});
+     * epsilon; lrn → LRN (both divide alpha by the size; even sizes refused: their windows differ);
      * dropout → Dropout with its ratio, inference mode (identity); relu, sigmoid, tanh, softplus,
      * leaky_relu (alpha = slope) and prelu (slope (C, 1, 1)) → Relu, Sigmoid, Tanh, Softplus,
      * LeakyRelu, PRelu; flatten → Flatten; add → Add (Sum for more than two); concat → Concat along
@@ -320,8 +320,9 @@ public final class OnnxExport {
             return name;
         }
 
+        /** The tensor's values, handed over once: the map lets go of them, so that only the protobuf copy stays. */
         private float[] tensor(String name) {
-            float[] v = tensors.get(name);
+            float[] v = tensors.remove(name);
             if (v == null) {
                 throw new IllegalStateException("the network has no tensor " + name + " that its spec plans");
             }

@@ -7,7 +7,7 @@ import io.github.convnet4j.tensor.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import shade.com.google.protobuf.ByteString;
+import shade.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Small builders for the ONNX protobuf messages the exporter writes: attributes, float tensors
@@ -53,7 +53,7 @@ public final class OnnxProtos {
         ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
-                .setRawData(ByteString.copyFrom(bytes.array()));
+                .setRawData(UnsafeByteOperations.unsafeWrap(bytes.array())); // the array is ours alone: no copy
         for (long d : dims) {
             t.addDims(d);
         }
