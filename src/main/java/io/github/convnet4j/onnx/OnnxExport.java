@@ -122,12 +122,13 @@ public final class OnnxExport {
         AtomicFiles.write(file, model::writeTo);
     }
 
-    /** The graph output's name: {@value #LOGITS} or {@value #OUTPUT}, unless a layer already has that name. */
+    /** The graph output's name: {@value #LOGITS} or {@value #OUTPUT}, or the last layer's own where a layer has that name. */
     static String outputName(NetworkSpec spec) {
         String wanted = spec.loss().equals("softmax_cross_entropy") ? LOGITS : OUTPUT;
-        boolean taken = spec.layers().stream().anyMatch(l -> l.name().equals(wanted));
-        return taken || spec.layers().isEmpty() ? spec.layers().isEmpty() ? INPUT
-                : spec.layers().get(spec.layers().size() - 1).name() : wanted;
+        if (spec.layers().isEmpty() || spec.layers().stream().noneMatch(l -> l.name().equals(wanted))) {
+            return wanted;
+        }
+        return spec.layers().get(spec.layers().size() - 1).name();
     }
 
     /** Walks the spec in order and writes one or two nodes per layer. */
@@ -187,8 +188,7 @@ public final class OnnxExport {
                 case "affine" -> affine(l, x, in, out);
                 case "batchnorm" -> node("BatchNormalization", n, List.of(x, init(n + ".weight"), init(n + ".bias"),
                         init(n + ".running_mean"), init(n + ".running_var")), out,
-                        OnnxProtos.real("epsilon", l.args().getOrDefault("eps", 1e-5) instanceof Number e
-                                ? e.doubleValue() : 1e-5));
+                        OnnxProtos.real("epsilon", d(l, "eps")));
                 case "lrn" -> lrn(l, x, out);
                 case "dropout" -> dropout(l, x, out);
                 case "relu" -> node("Relu", n, List.of(x), out);
@@ -196,7 +196,7 @@ public final class OnnxExport {
                 case "tanh" -> node("Tanh", n, List.of(x), out);
                 case "softplus" -> node("Softplus", n, List.of(x), out);
                 case "leaky_relu" -> node("LeakyRelu", n, List.of(x), out,
-                        OnnxProtos.real("alpha", ((Number) l.args().get("slope")).doubleValue()));
+                        OnnxProtos.real("alpha", d(l, "slope")));
                 case "prelu" -> prelu(l, x, in, out);
                 case "flatten" -> node("Flatten", n, List.of(x), out, OnnxProtos.integer("axis", 1));
                 case "add" -> node(reads.size() == 2 ? "Add" : "Sum", n, reads, out);
@@ -224,10 +224,10 @@ public final class OnnxExport {
         }
 
         private void pool(LayerSpec l, String x, Shape in, String out) {
-            OutputRounding rounding = OutputRounding.valueOf(String.valueOf(l.args().getOrDefault("rounding", "STRICT")));
+            OutputRounding rounding = OutputRounding.valueOf((String) l.args().get("rounding"));
             int window = i(l, "window");
             int stride = i(l, "stride");
-            int pad = l.args().containsKey("pad") ? i(l, "pad") : 0;
+            int pad = i(l, "pad");
             PoolGeometry g = PoolGeometry.of(l.name(), in, window, window, stride, stride, pad, pad, rounding);
             boolean average = l.type().equals("avgpool");
             PoolAttributes a = PoolAttributes.of(l.name(), average, g, rounding);
@@ -347,12 +347,19 @@ public final class OnnxExport {
             graph.addNode(node);
         }
 
+        /** A setting's value, or its default where the spec omits an optional one (batch norm's eps, avgpool's pad). */
+        private static Object setting(LayerSpec l, String key) {
+            Object v = l.args().get(key);
+            return v != null ? v : NetworkSpec.settings(l.type()).stream().filter(s -> s.key().equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(l.type() + " has no setting " + key)).defaultValue();
+        }
+
         private static int i(LayerSpec l, String key) {
-            return (Integer) l.args().get(key);
+            return (Integer) setting(l, key);
         }
 
         private static double d(LayerSpec l, String key) {
-            return ((Number) l.args().get(key)).doubleValue();
+            return ((Number) setting(l, key)).doubleValue();
         }
     }
 }

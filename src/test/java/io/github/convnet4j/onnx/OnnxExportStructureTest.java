@@ -253,4 +253,14 @@ class OnnxExportStructureTest {
         assertFalse(m.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("Flatten")),
                 "a 2-D input needs no Flatten");
     }
+
+    @Test
+    void generatedNamesNeverCollideWithLayerNames() throws IOException {
+        OnnxMl.ModelProto m = roundTrip(b -> new NetworkBuilder(b, Shape.of(1, 4, 4), 1).conv("fc/flatten", 2, 3, 1, 1)
+                .relu("logits").affine("fc", 3).softmaxWithLoss());
+        assertEquals("fc", m.getGraph().getOutput(0).getName(), "a layer is named logits: the last layer's name");
+        assertNode(node(m, "fc/flatten_1"), "Flatten", "logits");
+        assertNode(node(m, "fc"), "Gemm", "fc/flatten_1", "fc.weight", "fc.bias");
+        assertEquals("fc", node(m, "fc").getOutput(0));
+    }
 }
