@@ -63,8 +63,9 @@ class DockerfileTest {
         String pom = read("pom.xml");
         assertTrue(pom.contains("<outputFile>${project.build.directory}/convnet4j.jar</outputFile>"),
                 "the shade plugin writes target/convnet4j.jar");
-        assertTrue(docker.contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/convnet4j/convnet4j.jar\"]"),
-                "ENTRYPOINT runs the copied jar");
+        assertTrue(docker.contains("ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\", \"-jar\","
+                        + " \"/opt/convnet4j/convnet4j.jar\"]"),
+                "ENTRYPOINT runs the copied jar with the Vector API module (the CPU backend's fast GEMM kernel)");
         Matcher mainClass = Pattern.compile("<mainClass>([\\w.]+)</mainClass>").matcher(pom);
         assertTrue(mainClass.find(), "the runnable jar's manifest names a main class");
         Class<?> main = Class.forName(mainClass.group(1));
