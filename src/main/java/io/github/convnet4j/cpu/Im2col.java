@@ -3,9 +3,10 @@ package io.github.convnet4j.cpu;
 import io.github.convnet4j.backend.ConvGeometry;
 
 /**
- * The book's im2col and col2im, one image at a time (as Caffe does): the column matrix of an
- * image is (C·FH·FW) × (OH·OW), row r = (c, ky, kx), column = (oy, ox). A whole-batch matrix
- * would cost N times the memory (gigabytes for AlexNet's conv1 at batch 128).
+ * The book's im2col and col2im: the column matrix of an image is (C·FH·FW) × (OH·OW), row
+ * r = (c, ky, kx), column = (oy, ox). A group of images is lowered side by side into one wider
+ * matrix (a few images, not the batch: a whole-batch matrix would cost gigabytes for AlexNet's
+ * conv1 at batch 128); {@link ConvAlgorithm} sizes the group.
  */
 final class Im2col {
     private Im2col() {
@@ -13,53 +14,69 @@ final class Im2col {
 
     /** Unfolds image {@code x[xOff ..]} (C×H×W) into {@code col} (C·FH·FW × OH·OW). */
     static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
-        int ohw = g.outH() * g.outW();
-        int row = 0;
-        for (int c = 0; c < g.c(); c++) {
+        im2col(g, x, xOff, col, 0, g.outH() * g.outW(), 0, g.colRows());
+    }
+
+    /**
+     * Unfolds rows [rowFrom, rowTo) of image {@code x[xOff ..]}'s column matrix into a wider matrix
+     * {@code col} of leading dimension {@code ldCol}, at column {@code colOff}: the images of a group
+     * side by side, so that one GEMM serves them all.
+     */
+    static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff, int ldCol, int rowFrom, int rowTo) {
+        int filterArea = g.fh() * g.fw();
+        for (int row = rowFrom; row < rowTo; row++) {
+            int c = row / filterArea;
+            int ky = row % filterArea / g.fw();
+            int kx = row % g.fw();
             int plane = xOff + c * g.h() * g.w();
-            for (int ky = 0; ky < g.fh(); ky++) {
-                for (int kx = 0; kx < g.fw(); kx++, row++) {
-                    int dst = row * ohw;
-                    for (int oy = 0; oy < g.outH(); oy++) {
-                        int iy = oy * g.strideH() - g.padH() + ky;
-                        int out = dst + oy * g.outW();
-                        if (iy < 0 || iy >= g.h()) {
-                            java.util.Arrays.fill(col, out, out + g.outW(), 0f);
-                            continue;
-                        }
-                        int src = plane + iy * g.w();
-                        // Output columns whose input column lies inside the image: [lo, hi). A kernel
-                        // wider than the padded image overhangs both sides, so lo can pass outW (and
-                        // hi fall below lo): both are clamped to the row so the fills stay inside it.
-                        int lo = Math.min(g.outW(), Math.max(0, ceilDiv(g.padW() - kx, g.strideW())));
-                        int hi = Math.max(lo, Math.min(g.outW(), ceilDiv(g.w() + g.padW() - kx, g.strideW())));
-                        java.util.Arrays.fill(col, out, out + lo, 0f);
-                        if (g.strideW() == 1) {
-                            if (hi > lo) {
-                                System.arraycopy(x, src + lo - g.padW() + kx, col, out + lo, hi - lo);
-                            }
-                        } else {
-                            for (int ox = lo; ox < hi; ox++) {
-                                col[out + ox] = x[src + ox * g.strideW() - g.padW() + kx];
-                            }
-                        }
-                        java.util.Arrays.fill(col, out + hi, out + g.outW(), 0f);
+            int dst = colOff + row * ldCol;
+            for (int oy = 0; oy < g.outH(); oy++) {
+                int iy = oy * g.strideH() - g.padH() + ky;
+                int out = dst + oy * g.outW();
+                if (iy < 0 || iy >= g.h()) {
+                    java.util.Arrays.fill(col, out, out + g.outW(), 0f);
+                    continue;
+                }
+                int src = plane + iy * g.w();
+                // Output columns whose input column lies inside the image: [lo, hi). A kernel
+                // wider than the padded image overhangs both sides, so lo can pass outW (and
+                // hi fall below lo): both are clamped to the row so the fills stay inside it.
+                int lo = Math.min(g.outW(), Math.max(0, ceilDiv(g.padW() - kx, g.strideW())));
+                int hi = Math.max(lo, Math.min(g.outW(), ceilDiv(g.w() + g.padW() - kx, g.strideW())));
+                java.util.Arrays.fill(col, out, out + lo, 0f);
+                if (g.strideW() == 1) {
+                    if (hi > lo) {
+                        System.arraycopy(x, src + lo - g.padW() + kx, col, out + lo, hi - lo);
+                    }
+                } else {
+                    for (int ox = lo; ox < hi; ox++) {
+                        col[out + ox] = x[src + ox * g.strideW() - g.padW() + kx];
                     }
                 }
+                java.util.Arrays.fill(col, out + hi, out + g.outW(), 0f);
             }
         }
     }
 
     /** Folds {@code col} back, adding every column entry into image {@code dx[dxOff ..]}, which is zeroed first. */
     static void col2im(ConvGeometry g, float[] col, float[] dx, int dxOff) {
-        java.util.Arrays.fill(dx, dxOff, dxOff + g.c() * g.h() * g.w(), 0f);
-        int ohw = g.outH() * g.outW();
-        int row = 0;
-        for (int c = 0; c < g.c(); c++) {
-            int plane = dxOff + c * g.h() * g.w();
+        col2im(g, col, 0, g.outH() * g.outW(), dx, dxOff, 0, g.c());
+    }
+
+    /**
+     * Folds the columns of one image (at column {@code colOff} of {@code col}, leading dimension
+     * {@code ldCol}) back into channels [cFrom, cTo) of image {@code dx[dxOff ..]}, zeroing them first.
+     * Distinct channel ranges write distinct memory, so they may run in parallel.
+     */
+    static void col2im(ConvGeometry g, float[] col, int colOff, int ldCol, float[] dx, int dxOff, int cFrom, int cTo) {
+        int planeSize = g.h() * g.w();
+        java.util.Arrays.fill(dx, dxOff + cFrom * planeSize, dxOff + cTo * planeSize, 0f);
+        int row = cFrom * g.fh() * g.fw();
+        for (int c = cFrom; c < cTo; c++) {
+            int plane = dxOff + c * planeSize;
             for (int ky = 0; ky < g.fh(); ky++) {
                 for (int kx = 0; kx < g.fw(); kx++, row++) {
-                    int srcRow = row * ohw;
+                    int srcRow = colOff + row * ldCol;
                     for (int oy = 0; oy < g.outH(); oy++) {
                         int iy = oy * g.strideH() - g.padH() + ky;
                         if (iy < 0 || iy >= g.h()) {

@@ -1,0 +1,46 @@
+package io.github.convnet4j.cpu;
+
+import io.github.convnet4j.backend.ConvGeometry;
+
+/**
+ * How the CPU backend computes a convolution, chosen from the shape alone (as cuDNN picks an
+ * algorithm), so that the same shape always takes the same path whatever the thread count.
+ *
+ * <ul>
+ * <li>{@link #DIRECT}: forward only, stride 1, few channel pairs (LeNet's conv1, C·K = 6): the
+ * filter taps slide over a zero-padded copy of the image, with no column matrix and no GEMM,
+ * whose packing would cost more than the few multiplications it feeds.</li>
+ * <li>{@link #LOWERED}: im2col + GEMM, with {@link #groupSize} images lowered side by side into one
+ * column matrix, so that small images still give the GEMM a wide N (LeNet's conv2 at batch 100:
+ * N = 1,700 instead of 100).</li>
+ * </ul>
+ * Backward data and backward filter always take {@link #LOWERED}.
+ */
+enum ConvAlgorithm {
+    DIRECT,
+    LOWERED;
+
+    /** DIRECT's limit on C·K: beyond it the GEMM's register blocking outruns the sliding taps. */
+    static final int DIRECT_MAX_CHANNEL_PAIRS = 16;
+    /**
+     * A group's column matrix (and its K rows of output) stays within this many floats (1 MiB), so it
+     * is written and read back from the L2 cache; a single image may exceed it and then forms a group alone.
+     */
+    static final int GROUP_BUDGET_FLOATS = 1 << 18;
+
+    /** The forward algorithm for a shape. */
+    static ConvAlgorithm forward(ConvGeometry g) {
+        boolean unitStride = g.strideH() == 1 && g.strideW() == 1;
+        long paddedImage = (long) g.c() * (g.h() + 2L * g.padH()) * (g.w() + 2L * g.padW()) + g.fw();
+        // Each output row is computed on the padded width; beyond twice the output width most of it is dropped.
+        boolean littleWaste = g.w() + 2L * g.padW() <= 2L * g.outW();
+        return unitStride && littleWaste && (long) g.c() * g.k() <= DIRECT_MAX_CHANNEL_PAIRS
+                && paddedImage <= Integer.MAX_VALUE ? DIRECT : LOWERED;
+    }
+
+    /** Images lowered together: as many as fit {@link #GROUP_BUDGET_FLOATS}, at least 1, at most N. */
+    static int groupSize(ConvGeometry g) {
+        long perImage = (long) g.colCols() * Math.max(g.colRows(), g.k());
+        return (int) Math.max(1, Math.min(g.n(), GROUP_BUDGET_FLOATS / Math.max(1, perImage)));
+    }
+}
