@@ -28,6 +28,14 @@ enum ConvAlgorithm {
      */
     static final int GROUP_BUDGET_FLOATS = 1 << 18;
 
+    /**
+     * A filter gradient up to this many floats (a 64-filter 3×3 layer on 64 channels: 36,864) is summed in
+     * {@link #FILTER_CHUNKS} per-chunk partials; a larger one straight into dW by GEMMs shared by the threads.
+     */
+    static final int FILTER_PARTIALS_MAX_FLOATS = 1 << 16;
+    /** Partials of a small filter gradient, whatever the thread count (so the sum order is fixed). */
+    static final int FILTER_CHUNKS = 8;
+
     /** The forward algorithm for a shape. */
     static ConvAlgorithm forward(ConvGeometry g) {
         boolean unitStride = g.strideH() == 1 && g.strideW() == 1;

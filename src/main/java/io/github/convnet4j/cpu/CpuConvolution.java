@@ -10,9 +10,10 @@ import io.github.convnet4j.backend.ConvGeometry;
  * shape only, and every output element is computed in the same order either way, so results do not
  * depend on the thread count (as far as {@link Sgemm}'s do not).
  *
- * <p>The filter gradient is one GEMM per group, dW += dY_group · col_groupᵀ, accumulated group
- * after group straight into dW: no per-thread or per-chunk copies of the gradient; the threads
- * share the GEMM's rows and columns of dW.
+ * <p>The filter gradient is one GEMM per group, dW += dY_group · col_groupᵀ. A large dW (AlexNet's)
+ * is accumulated group after group straight into dW, the threads sharing each GEMM's rows and
+ * columns of dW: no per-thread copies of it. A small dW (LeNet's), whose GEMMs are too small to
+ * share, is summed in a fixed number of per-chunk partials, whatever the thread count.
  */
 final class CpuConvolution {
     private final Parallel par;
@@ -89,9 +90,37 @@ final class CpuConvolution {
 
     void loweredBackwardFilter(ConvGeometry g, int group, float[] x, float[] dy, float[] dw) {
         requireGroupFits(g, group);
-        // Groups in order, each GEMM shared by all threads: dW's sums run over images in one order.
-        for (int first = 0; first < g.n(); first += group) {
-            int count = Math.min(group, g.n() - first);
+        int wSize = g.k() * g.colRows();
+        if (wSize > ConvAlgorithm.FILTER_PARTIALS_MAX_FLOATS) {
+            // A large dW: groups in order, each GEMM shared by all threads, accumulating straight into dW.
+            filterGradient(g, group, x, dy, 0, g.n(), dw, 0, false, par);
+            return;
+        }
+        // A small dW (LeNet's: 150 and 2,400 floats), whose GEMMs are too small to share: a fixed number of
+        // image chunks, each summed by one thread into a partial of its own, then the partials in order.
+        int chunks = Math.min(ConvAlgorithm.FILTER_CHUNKS, g.n());
+        float[] partials = Scratch.get(Scratch.FILTER_PARTIALS, chunks * wSize);
+        par.forRange(chunks, (from, to) -> {
+            for (int chunk = from; chunk < to; chunk++) {
+                filterGradient(g, group, x, dy, Parallel.chunkStart(g.n(), chunks, chunk),
+                        Parallel.chunkStart(g.n(), chunks, chunk + 1), partials, chunk * wSize, false,
+                        Parallel.SEQUENTIAL);
+            }
+        });
+        System.arraycopy(partials, 0, dw, 0, wSize);
+        for (int chunk = 1; chunk < chunks; chunk++) {
+            int off = chunk * wSize;
+            for (int i = 0; i < wSize; i++) {
+                dw[i] += partials[off + i];
+            }
+        }
+    }
+
+    /** dW[dwOff ..] (+)= Σ over images [from, to), in groups: dY_group (K × width) · col_groupᵀ (width × C·FH·FW). */
+    private static void filterGradient(ConvGeometry g, int group, float[] x, float[] dy, int from, int to,
+                                       float[] dw, int dwOff, boolean accumulate, Parallel p) {
+        for (int first = from; first < to; first += group) {
+            int count = Math.min(group, to - first);
             int width = count * g.colCols();
             float[] col;
             int colOff;
@@ -99,14 +128,13 @@ final class CpuConvolution {
                 col = x;
                 colOff = first * inSize(g);
             } else {
-                col = lower(g, x, first, count, par);
+                col = lower(g, x, first, count, p);
                 colOff = 0;
             }
-            float[] dyGroup = count == 1 ? dy : gather(g, dy, first, count, par);
+            float[] dyGroup = count == 1 ? dy : gather(g, dy, first, count, p);
             int dyOff = count == 1 ? first * outSize(g) : 0;
-            // dW (+)= dY_group (K × width) · col_groupᵀ (width × C·FH·FW)
             Sgemm.sgemm(false, true, g.k(), g.colRows(), width, 1f, dyGroup, dyOff, width,
-                    col, colOff, width, first == 0 ? 0f : 1f, dw, 0, g.colRows(), par);
+                    col, colOff, width, accumulate || first > from ? 1f : 0f, dw, dwOff, g.colRows(), p);
         }
     }
 

@@ -141,11 +141,15 @@ final class CpuPooling {
         });
     }
 
-    /** The same first-maximum rule as the general path: row-major order, strict '>' (NaN wins). */
+    /**
+     * The same first-maximum rule as the general path: row-major order, strict '>' (NaN wins). The
+     * windows do not overlap, so every input element is written once, the maximum dy and the rest 0,
+     * with no zero-fill pass first; rows and a last column that no window covers are zeroed.
+     */
     private void maxBackward2x2(PoolGeometry g, float[] x, float[] dy, float[] dx) {
         int w = g.w();
+        int covered = 2 * g.outW();
         par.forRange(g.n() * g.c(), (from, to) -> {
-            java.util.Arrays.fill(dx, from * g.h() * w, to * g.h() * w, 0f);
             for (int p = from; p < to; p++) {
                 int xo = p * g.h() * w;
                 int yo = p * g.outH() * g.outW();
@@ -158,9 +162,18 @@ final class CpuPooling {
                         best = wins(x, r0 + c + 1, best) ? r0 + c + 1 : best;
                         best = wins(x, r1 + c, best) ? r1 + c : best;
                         best = wins(x, r1 + c + 1, best) ? r1 + c + 1 : best;
-                        dx[best] += dy[yo + oy * g.outW() + ox];
+                        float d = dy[yo + oy * g.outW() + ox];
+                        dx[r0 + c] = best == r0 + c ? d : 0f;
+                        dx[r0 + c + 1] = best == r0 + c + 1 ? d : 0f;
+                        dx[r1 + c] = best == r1 + c ? d : 0f;
+                        dx[r1 + c + 1] = best == r1 + c + 1 ? d : 0f;
+                    }
+                    if (covered < w) {
+                        java.util.Arrays.fill(dx, r0 + covered, r0 + w, 0f);
+                        java.util.Arrays.fill(dx, r1 + covered, r1 + w, 0f);
                     }
                 }
+                java.util.Arrays.fill(dx, xo + 2 * g.outH() * w, xo + g.h() * w, 0f);
             }
         });
     }

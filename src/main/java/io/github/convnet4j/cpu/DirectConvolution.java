@@ -3,14 +3,17 @@ package io.github.convnet4j.cpu;
 import io.github.convnet4j.backend.ConvGeometry;
 
 /**
- * Stride-1 convolution without a column matrix: each (image, output channel) plane is summed
- * over the filter taps as whole-plane axpys on a zero-padded copy of the image. The plane is
+ * Stride-1 convolution for few channels, without a GEMM. Each (image, output channel) plane is
  * computed on the padded width Wp, so that output (oy, ox) is element oy·Wp + ox of one long
- * contiguous accumulator (the Wp − OW extra columns per row are computed and dropped): one
- * vectorised loop of OH·Wp elements per tap instead of OH short ones. Each output element is
- * summed in the same order whatever the thread count.
+ * contiguous accumulator and each filter tap (c, ky, kx) reads one contiguous run of the padded
+ * image, starting at c·Hp·Wp + ky·Wp + kx; the Wp − OW extra columns per row are computed and
+ * dropped. The runs are copied into arrays of their own, one per tap, because C2 vectorises the
+ * multiply-add loop only over distinct arrays indexed by the bare loop index; four taps per pass
+ * over the accumulator. Each output element is summed in the same order whatever the thread count.
  */
 final class DirectConvolution {
+    private static final ThreadLocal<float[][]> TAP_RUNS = ThreadLocal.withInitial(() -> new float[0][]);
+
     private DirectConvolution() {
     }
 
@@ -26,25 +29,36 @@ final class DirectConvolution {
         int paddedSize = g.c() * hp * wp + g.fw();
         int inSize = g.c() * g.h() * g.w();
         int k = g.k();
-        long macs = (long) g.n() * k * g.c() * g.fh() * g.fw() * span;
+        int taps = g.colRows();
+        long macs = (long) g.n() * k * taps * span;
         Parallel p = macs < CpuConvolution.PARALLEL_MIN_MACS ? Parallel.SEQUENTIAL : par;
         p.forRange(g.n() * k, (from, to) -> {
             float[] padded = Scratch.get(Scratch.COLUMNS, paddedSize);
             float[] acc = Scratch.get(Scratch.GROUPED, span);
-            int paddedImage = -1;
+            float[][] runs = tapRuns(taps, span);
+            int loweredImage = -1;
             for (int task = from; task < to; task++) {
                 int image = task / k;
                 int out = task % k;
-                if (image != paddedImage) {
+                if (image != loweredImage) {
                     pad(g, x, image * inSize, padded, hp, wp, paddedSize);
-                    paddedImage = image;
+                    for (int t = 0; t < taps; t++) {
+                        int c = t / (g.fh() * g.fw());
+                        int ky = t / g.fw() % g.fh();
+                        int kx = t % g.fw();
+                        System.arraycopy(padded, c * hp * wp + ky * wp + kx, runs[t], 0, span);
+                    }
+                    loweredImage = image;
                 }
                 java.util.Arrays.fill(acc, 0, span, bias == null ? 0f : bias[out]);
-                for (int c = 0; c < g.c(); c++) {
-                    for (int ky = 0; ky < g.fh(); ky++) {
-                        taps(acc, span, padded, c * hp * wp + ky * wp, w, ((out * g.c() + c) * g.fh() + ky) * g.fw(),
-                                g.fw());
-                    }
+                int wOff = out * taps;
+                int t = 0;
+                for (; t + 4 <= taps; t += 4) {
+                    taps4(acc, span, runs[t], runs[t + 1], runs[t + 2], runs[t + 3],
+                            w[wOff + t], w[wOff + t + 1], w[wOff + t + 2], w[wOff + t + 3]);
+                }
+                for (; t < taps; t++) {
+                    tap1(acc, span, runs[t], w[wOff + t]);
                 }
                 int dst = task * g.outH() * g.outW();
                 for (int oy = 0; oy < g.outH(); oy++) {
@@ -54,25 +68,25 @@ final class DirectConvolution {
         });
     }
 
-    /** acc[j] += Σ_kx w[kx] · src[base + kx + j] for one filter row, four taps per pass over acc. */
-    private static void taps(float[] acc, int span, float[] src, int base, float[] w, int wOff, int fw) {
-        int kx = 0;
-        for (; kx + 4 <= fw; kx += 4) {
-            float w0 = w[wOff + kx];
-            float w1 = w[wOff + kx + 1];
-            float w2 = w[wOff + kx + 2];
-            float w3 = w[wOff + kx + 3];
-            int s = base + kx;
-            for (int j = 0; j < span; j++) {
-                acc[j] += w0 * src[s + j] + w1 * src[s + 1 + j] + w2 * src[s + 2 + j] + w3 * src[s + 3 + j];
-            }
+    private static float[][] tapRuns(int taps, int span) {
+        float[][] runs = TAP_RUNS.get();
+        if (runs.length < taps || runs[0].length < span) {
+            runs = new float[Math.max(taps, runs.length)][Math.max(span, runs.length == 0 ? 0 : runs[0].length)];
+            TAP_RUNS.set(runs);
         }
-        for (; kx < fw; kx++) {
-            float w0 = w[wOff + kx];
-            int s = base + kx;
-            for (int j = 0; j < span; j++) {
-                acc[j] += w0 * src[s + j];
-            }
+        return runs;
+    }
+
+    private static void taps4(float[] acc, int span, float[] r0, float[] r1, float[] r2, float[] r3,
+                              float w0, float w1, float w2, float w3) {
+        for (int j = 0; j < span; j++) {
+            acc[j] += w0 * r0[j] + w1 * r1[j] + w2 * r2[j] + w3 * r3[j];
+        }
+    }
+
+    private static void tap1(float[] acc, int span, float[] r0, float w0) {
+        for (int j = 0; j < span; j++) {
+            acc[j] += w0 * r0[j];
         }
     }
 

@@ -10,9 +10,11 @@ final class Scratch {
     static final int FILTER_T = 1;
     /** Convolution: a group of images' outputs or output gradients side by side, or a direct kernel's accumulator. */
     static final int GROUPED = 2;
+    /** Convolution: the per-chunk partials of a small filter gradient. */
+    static final int FILTER_PARTIALS = 5;
     static final int TRANSPOSED_A = 3;
     static final int TRANSPOSED_B = 4;
-    private static final int SLOTS = 5;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
