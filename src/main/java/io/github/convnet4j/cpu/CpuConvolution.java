@@ -35,7 +35,7 @@ final class CpuConvolution {
     }
 
     void backwardFilter(ConvGeometry g, float[] x, float[] dy, float[] dw) {
-        loweredBackwardFilter(g, ConvAlgorithm.groupSize(g), x, dy, dw);
+        loweredBackwardFilter(g, ConvAlgorithm.filterGroupSize(g), x, dy, dw);
     }
 
     // ---- im2col + GEMM over groups of images ---------------------------------------------------

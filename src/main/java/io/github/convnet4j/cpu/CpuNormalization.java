@@ -23,7 +23,7 @@ final class CpuNormalization {
      */
     void lrnForward(LrnParams p, int n, int c, int plane, float[] x, float[] y) {
         int runs = (plane + LRN_PIXELS - 1) / LRN_PIXELS;
-        par.forRange(n * runs, (from, to) -> {
+        par.forWork((long) n * c * plane * p.size()).forRange(n * runs, (from, to) -> {
             double[] scale = lrnScratch(0, c * LRN_PIXELS);
             for (int task = from; task < to; task++) {
                 int img = task / runs;
@@ -48,7 +48,7 @@ final class CpuNormalization {
     void lrnBackward(LrnParams p, int n, int c, int plane, float[] x, float[] y, float[] dy, float[] dx) {
         double coeff = 2.0 * p.alpha() * p.beta() / p.size();
         int runs = (plane + LRN_PIXELS - 1) / LRN_PIXELS;
-        par.forRange(n * runs, (from, to) -> {
+        par.forWork((long) n * c * plane * p.size()).forRange(n * runs, (from, to) -> {
             double[] scale = lrnScratch(0, c * LRN_PIXELS);
             double[] ratio = lrnScratch(1, c * LRN_PIXELS);
             for (int task = from; task < to; task++) {
@@ -123,7 +123,7 @@ final class CpuNormalization {
                            float[] runMean, float[] runVar, float[] saveMean, float[] saveInvStd,
                            double momentum, double eps) {
         long count = (long) n * plane;
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double sum = 0;
                 double sumSq = 0;
@@ -155,7 +155,7 @@ final class CpuNormalization {
 
     void batchNormInference(int n, int c, int plane, float[] x, float[] gamma, float[] beta, float[] y,
                             float[] runMean, float[] runVar, double eps) {
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 normalize(n, c, plane, ch, x, y, runMean[ch], 1.0 / Math.sqrt(runVar[ch] + eps), gamma[ch], beta[ch]);
             }
@@ -178,7 +178,7 @@ final class CpuNormalization {
     void batchNormBackward(int n, int c, int plane, float[] x, float[] dy, float[] gamma,
                            float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta) {
         long count = (long) n * plane;
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = saveMean[ch];
                 double invStd = saveInvStd[ch];

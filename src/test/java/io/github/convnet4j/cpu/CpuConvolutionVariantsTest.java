@@ -182,6 +182,15 @@ class CpuConvolutionVariantsTest {
         ConvGeometry alex2 = ConvGeometry.of("a2", Shape.of(8, 64, 27, 27), Shape.of(192, 64, 5, 5), 1, 1, 2, 2,
                 OutputRounding.FLOOR);
         assertEquals(1, ConvAlgorithm.groupSize(alex2));
+        assertEquals(1, ConvAlgorithm.filterGroupSize(lenet2));
+    }
+
+    @Test
+    void smallWorkStaysOnTheCallingThread() {
+        try (Parallel par = new Parallel(2)) {
+            assertEquals(Parallel.SEQUENTIAL, par.forWork(Parallel.MIN_PARALLEL_ELEMENTS - 1));
+            assertEquals(par, par.forWork(Parallel.MIN_PARALLEL_ELEMENTS));
+        }
     }
 
     @Test

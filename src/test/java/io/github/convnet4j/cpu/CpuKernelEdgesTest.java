@@ -18,9 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Edges of the CPU kernels that the shared contract's small shapes do not reach: LRN split into
  * pixel runs (a plane of 99 pixels, not a multiple of the run; several images), and the 2×2 max-pool
- * backward that writes every input gradient element itself (odd H and W, leaving a row and a column
- * no window covers). Output tensors start as NaN, so an element left unwritten fails; results must
- * not depend on the thread count.
+ * backward on odd H and W, which leave a row and a column no window covers. Output tensors start as
+ * NaN, so an element left unwritten fails; results must not depend on the thread count.
  */
 class CpuKernelEdgesTest {
 
