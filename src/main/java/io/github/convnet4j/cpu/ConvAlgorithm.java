@@ -14,7 +14,8 @@ import io.github.convnet4j.backend.ConvGeometry;
  * column matrix, so that small images still give the GEMM a wide N (LeNet's conv2 at batch 100:
  * N = 1,700 instead of 100).</li>
  * </ul>
- * Backward data and backward filter always take {@link #LOWERED}.
+ * The filter gradient has a DIRECT form too, for few filter elements ({@link #backwardFilter});
+ * backward data always takes {@link #LOWERED}.
  */
 enum ConvAlgorithm {
     DIRECT,
@@ -44,6 +45,22 @@ enum ConvAlgorithm {
         boolean littleWaste = g.w() + 2L * g.padW() <= 2L * g.outW();
         return unitStride && littleWaste && (long) g.c() * g.k() <= DIRECT_MAX_CHANNEL_PAIRS
                 && paddedImage <= Integer.MAX_VALUE ? DIRECT : LOWERED;
+    }
+
+    /**
+     * DIRECT's limit for the filter gradient on K·C·FH·FW × OH·Wp, its per-thread rows of partial sums
+     * (LeNet conv1: 150 × 896, 0.5 MiB; conv2's 2,400 × 140 would not stay in the L2 cache).
+     */
+    static final long DIRECT_FILTER_MAX_PRODUCTS = 1 << 18;
+
+    /** The filter-gradient algorithm for a shape. */
+    static ConvAlgorithm backwardFilter(ConvGeometry g) {
+        boolean unitStride = g.strideH() == 1 && g.strideW() == 1;
+        long products = (long) g.k() * g.colRows() * g.outH() * (g.w() + 2L * g.padW());
+        long paddedImage = (long) g.c() * (g.h() + 2L * g.padH()) * (g.w() + 2L * g.padW()) + g.fw();
+        boolean littleWaste = g.w() + 2L * g.padW() <= 2L * g.outW();
+        return unitStride && littleWaste && products <= DIRECT_FILTER_MAX_PRODUCTS && paddedImage <= Integer.MAX_VALUE
+                ? DIRECT : LOWERED;
     }
 
     /**

@@ -35,6 +35,10 @@ final class CpuConvolution {
     }
 
     void backwardFilter(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        if (ConvAlgorithm.backwardFilter(g) == ConvAlgorithm.DIRECT) {
+            directBackwardFilter(g, x, dy, dw);
+            return;
+        }
         loweredBackwardFilter(g, ConvAlgorithm.filterGroupSize(g), x, dy, dw);
     }
 
@@ -116,26 +120,33 @@ final class CpuConvolution {
         }
     }
 
-    /** dW[dwOff ..] (+)= Σ over images [from, to), in groups: dY_group (K × width) · col_groupᵀ (width × C·FH·FW). */
+    void directBackwardFilter(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        int wSize = g.k() * g.colRows();
+        int chunks = Math.min(ConvAlgorithm.FILTER_CHUNKS, g.n());
+        DirectConvolution.filterGradient(g, x, dy, dw, Scratch.get(Scratch.FILTER_PARTIALS, chunks * wSize), par);
+    }
+
+    /** dW[dwOff ..] (+)= Σ over images [from, to), in groups: dY_group (K × width) · colᵀ_group (width × C·FH·FW). */
     private static void filterGradient(ConvGeometry g, int group, float[] x, float[] dy, int from, int to,
                                        float[] dw, int dwOff, boolean accumulate, Parallel p) {
         for (int first = from; first < to; first += group) {
             int count = Math.min(group, to - first);
             int width = count * g.colCols();
-            float[] col;
-            int colOff;
-            if (count == 1 && Im2col.isIdentity(g)) {
-                col = x;
-                colOff = first * inSize(g);
-            } else {
-                col = lower(g, x, first, count, p);
-                colOff = 0;
-            }
+            float[] colT = lowerTransposed(g, x, first, count, p);
             float[] dyGroup = count == 1 ? dy : gather(g, dy, first, count, p);
             int dyOff = count == 1 ? first * outSize(g) : 0;
-            Sgemm.sgemm(false, true, g.k(), g.colRows(), width, 1f, dyGroup, dyOff, width,
-                    col, colOff, width, accumulate || first > from ? 1f : 0f, dw, dwOff, g.colRows(), p);
+            Sgemm.sgemm(false, false, g.k(), g.colRows(), width, 1f, dyGroup, dyOff, width,
+                    colT, 0, g.colRows(), accumulate || first > from ? 1f : 0f, dw, dwOff, g.colRows(), p);
         }
+    }
+
+    /** The transposed column matrix (count·OH·OW × C·FH·FW) of images [first, first + count), in this thread's scratch. */
+    private static float[] lowerTransposed(ConvGeometry g, float[] x, int first, int count, Parallel p) {
+        int pixels = g.colCols();
+        float[] colT = Scratch.get(Scratch.COLUMNS, count * pixels * g.colRows());
+        p.forRange(count * pixels, (from, to) -> forEachRowRange(from, to, pixels, (image, q0, q1) ->
+                Im2col.im2row(g, x, (first + image) * inSize(g), colT, image * pixels, q0, q1)));
+        return colT;
     }
 
     void backwardBias(ConvGeometry g, float[] dy, float[] db) {

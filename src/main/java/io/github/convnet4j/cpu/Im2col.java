@@ -58,6 +58,44 @@ final class Im2col {
         }
     }
 
+    /**
+     * The transposed column matrix, unfolded directly: output pixels [pixelFrom, pixelTo) of image
+     * {@code x[xOff ..]} become rows {@code rowOff + pixel} of {@code colT} (C·FH·FW floats each, in
+     * the order (c, ky, kx)). The filter gradient dY·colᵀ is then a plain product, with no
+     * transposing copy of the column matrix, and distinct pixel ranges write distinct rows.
+     */
+    static void im2row(ConvGeometry g, float[] x, int xOff, float[] colT, int rowOff, int pixelFrom, int pixelTo) {
+        int rowLength = g.colRows();
+        for (int q = pixelFrom; q < pixelTo; q++) {
+            int oy = q / g.outW();
+            int ox = q % g.outW();
+            int dst = (rowOff + q) * rowLength;
+            int x0 = ox * g.strideW() - g.padW();
+            // Taps whose input column lies inside the image: kx in [lo, hi).
+            int lo = Math.min(g.fw(), Math.max(0, -x0));
+            int hi = Math.max(lo, Math.min(g.fw(), g.w() - x0));
+            for (int c = 0; c < g.c(); c++) {
+                for (int ky = 0; ky < g.fh(); ky++, dst += g.fw()) {
+                    int iy = oy * g.strideH() - g.padH() + ky;
+                    if (iy < 0 || iy >= g.h()) {
+                        java.util.Arrays.fill(colT, dst, dst + g.fw(), 0f);
+                        continue;
+                    }
+                    int src = xOff + (c * g.h() + iy) * g.w() + x0;
+                    for (int kx = 0; kx < lo; kx++) {
+                        colT[dst + kx] = 0f;
+                    }
+                    for (int kx = lo; kx < hi; kx++) {
+                        colT[dst + kx] = x[src + kx];
+                    }
+                    for (int kx = hi; kx < g.fw(); kx++) {
+                        colT[dst + kx] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
     /** Folds {@code col} back, adding every column entry into image {@code dx[dxOff ..]}, which is zeroed first. */
     static void col2im(ConvGeometry g, float[] col, float[] dx, int dxOff) {
         col2im(g, col, 0, g.outH() * g.outW(), dx, dxOff, 0, g.c());

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.opentest4j.AssertionFailedError;
 
 /**
- * Every CPU convolution variant (the direct kernel; im2col + GEMM with 1, 2 and all images per
- * group) against the double-precision {@link Reference}, on shapes at the variants' edges, with 1
+ * Every CPU convolution variant (the direct kernels, forward and filter gradient; im2col + GEMM with
+ * 1, 2 and all images per group) against the double-precision {@link Reference}, on shapes at the variants' edges, with 1
  * and 3 threads; the variants against each other; and the shape-based chooser.
  */
 class CpuConvolutionVariantsTest {
@@ -68,6 +68,30 @@ class CpuConvolutionVariantsTest {
         }
     }
 
+    /** Filter gradients of every variant that applies to the shape, each labelled. */
+    private static List<Object[]> filterGradients(Case t, Parallel par) {
+        CpuConvolution conv = new CpuConvolution(par);
+        List<Object[]> out = new ArrayList<>();
+        if (t.g().strideH() == 1 && t.g().strideW() == 1) {
+            float[] dw = nan(t.w().length);
+            conv.directBackwardFilter(t.g(), t.x(), t.dy(), dw);
+            out.add(new Object[]{"direct", dw});
+        }
+        for (int group : groupSizes(t.g())) {
+            float[] dw = nan(t.w().length);
+            conv.loweredBackwardFilter(t.g(), group, t.x(), t.dy(), dw);
+            out.add(new Object[]{"lowered, group " + group, dw});
+        }
+        return out;
+    }
+
+    /** NaN everywhere, so that an element a variant leaves unwritten fails. */
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
     private static int[] groupSizes(ConvGeometry g) {
         return java.util.stream.IntStream.of(1, 2, g.n(), ConvAlgorithm.groupSize(g)).distinct().toArray();
     }
@@ -100,14 +124,12 @@ class CpuConvolutionVariantsTest {
                     assertClose("forward " + v[0] + ", " + threads + " threads", t.refForward(), (float[]) v[1], ATOL, RTOL);
                 }
                 for (int group : groupSizes(t.g())) {
-                    float[] dx = new float[t.x().length];
-                    java.util.Arrays.fill(dx, Float.NaN); // every element must be written
+                    float[] dx = nan(t.x().length);
                     conv.loweredBackwardData(t.g(), group, t.dy(), t.w(), dx);
                     assertClose("backward data, group " + group + ", " + threads + " threads", t.refData(), dx, ATOL, RTOL);
-                    float[] dw = new float[t.w().length];
-                    java.util.Arrays.fill(dw, Float.NaN);
-                    conv.loweredBackwardFilter(t.g(), group, t.x(), t.dy(), dw);
-                    assertClose("backward filter, group " + group + ", " + threads + " threads", t.refFilter(), dw,
+                }
+                for (Object[] v : filterGradients(t, par)) {
+                    assertClose("backward filter " + v[0] + ", " + threads + " threads", t.refFilter(), (float[]) v[1],
                             ATOL * 5, RTOL);
                 }
             }
@@ -133,20 +155,29 @@ class CpuConvolutionVariantsTest {
             assertArrayEquals((float[]) one.get(i)[1], (float[]) three.get(i)[1],
                     one.get(i)[0] + ": 1 thread against 3");
         }
+        List<Object[]> dwOne;
+        List<Object[]> dwThree;
+        try (Parallel par = new Parallel(1)) {
+            dwOne = filterGradients(t, par);
+        }
+        try (Parallel par = new Parallel(3)) {
+            dwThree = filterGradients(t, par);
+        }
+        for (int i = 0; i < dwOne.size(); i++) {
+            assertClose("filter gradient " + dwOne.get(i)[0] + " against " + dwOne.get(0)[0], (float[]) dwOne.get(0)[1],
+                    (float[]) dwOne.get(i)[1], 1e-4, 1e-5);
+            assertArrayEquals((float[]) dwOne.get(i)[1], (float[]) dwThree.get(i)[1],
+                    "filter gradient " + dwOne.get(i)[0] + ": 1 thread against 3");
+        }
         for (int group : groupSizes(t.g())) {
-            float[] dw1 = new float[t.w().length];
-            float[] dw3 = new float[t.w().length];
             float[] dx1 = new float[t.x().length];
             float[] dx3 = new float[t.x().length];
             try (Parallel par = new Parallel(1)) {
-                new CpuConvolution(par).loweredBackwardFilter(t.g(), group, t.x(), t.dy(), dw1);
                 new CpuConvolution(par).loweredBackwardData(t.g(), group, t.dy(), t.w(), dx1);
             }
             try (Parallel par = new Parallel(3)) {
-                new CpuConvolution(par).loweredBackwardFilter(t.g(), group, t.x(), t.dy(), dw3);
                 new CpuConvolution(par).loweredBackwardData(t.g(), group, t.dy(), t.w(), dx3);
             }
-            assertArrayEquals(dw1, dw3, "backward filter, group " + group + ": 1 thread against 3");
             assertArrayEquals(dx1, dx3, "backward data, group " + group + ": 1 thread against 3");
         }
     }
@@ -183,6 +214,9 @@ class CpuConvolutionVariantsTest {
                 OutputRounding.FLOOR);
         assertEquals(1, ConvAlgorithm.groupSize(alex2));
         assertEquals(1, ConvAlgorithm.filterGroupSize(lenet2));
+        assertEquals(ConvAlgorithm.DIRECT, ConvAlgorithm.backwardFilter(lenet1));
+        assertEquals(ConvAlgorithm.LOWERED, ConvAlgorithm.backwardFilter(lenet2));
+        assertEquals(ConvAlgorithm.LOWERED, ConvAlgorithm.backwardFilter(strided));
     }
 
     @Test
