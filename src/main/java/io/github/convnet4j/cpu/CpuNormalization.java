@@ -12,13 +12,29 @@ final class CpuNormalization {
 
     // ---- LRN ---------------------------------------------------------------------------------
 
+    /** Pixels per LRN task: the channel column of this many pixels stays in L1 while the window slides. */
+    private static final int LRN_PIXELS = 64;
+    /** Per-thread LRN work rows (channels × {@link #LRN_PIXELS} doubles), grown once, so steady state allocates nothing. */
+    private static final ThreadLocal<double[][]> LRN_SCRATCH = ThreadLocal.withInitial(() -> new double[2][0]);
+
+    /**
+     * Tasks are (image, run of {@link #LRN_PIXELS} pixels), so a single image still splits across the
+     * threads; each task's results depend on its own pixels only.
+     */
     void lrnForward(LrnParams p, int n, int c, int plane, float[] x, float[] y) {
-        par.forRange(n, (from, to) -> {
-            for (int img = from; img < to; img++) {
+        int runs = (plane + LRN_PIXELS - 1) / LRN_PIXELS;
+        par.forWork((long) n * c * plane * p.size()).forRange(n * runs, (from, to) -> {
+            double[] scale = lrnScratch(0, c * LRN_PIXELS);
+            for (int task = from; task < to; task++) {
+                int img = task / runs;
+                int p0 = task % runs * LRN_PIXELS;
+                int width = Math.min(LRN_PIXELS, plane - p0);
+                int base = img * c * plane + p0;
+                lrnScales(p, c, plane, x, base, width, scale);
                 for (int ch = 0; ch < c; ch++) {
-                    for (int i = 0; i < plane; i++) {
-                        int at = (img * c + ch) * plane + i;
-                        y[at] = (float) (x[at] * Math.pow(lrnScale(p, x, img, c, plane, ch, i), -p.beta()));
+                    int at = base + ch * plane;
+                    for (int i = 0; i < width; i++) {
+                        y[at + i] = (float) (x[at + i] * negativePower(scale[ch * LRN_PIXELS + i], p.beta()));
                     }
                 }
             }
@@ -31,37 +47,74 @@ final class CpuNormalization {
      */
     void lrnBackward(LrnParams p, int n, int c, int plane, float[] x, float[] y, float[] dy, float[] dx) {
         double coeff = 2.0 * p.alpha() * p.beta() / p.size();
-        par.forRange(n, (from, to) -> {
-            double[] ratio = new double[c];
-            double[] scale = new double[c];
-            for (int img = from; img < to; img++) {
-                for (int i = 0; i < plane; i++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        int at = (img * c + ch) * plane + i;
-                        scale[ch] = lrnScale(p, x, img, c, plane, ch, i);
-                        ratio[ch] = (double) dy[at] * y[at] / scale[ch];
+        int runs = (plane + LRN_PIXELS - 1) / LRN_PIXELS;
+        par.forWork((long) n * c * plane * p.size()).forRange(n * runs, (from, to) -> {
+            double[] scale = lrnScratch(0, c * LRN_PIXELS);
+            double[] ratio = lrnScratch(1, c * LRN_PIXELS);
+            for (int task = from; task < to; task++) {
+                int img = task / runs;
+                int p0 = task % runs * LRN_PIXELS;
+                int width = Math.min(LRN_PIXELS, plane - p0);
+                int base = img * c * plane + p0;
+                lrnScales(p, c, plane, x, base, width, scale);
+                for (int ch = 0; ch < c; ch++) {
+                    int at = base + ch * plane;
+                    int row = ch * LRN_PIXELS;
+                    for (int i = 0; i < width; i++) {
+                        ratio[row + i] = (double) dy[at + i] * y[at + i] / scale[row + i];
                     }
-                    for (int ch = 0; ch < c; ch++) {
-                        int at = (img * c + ch) * plane + i;
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    // j's window holds ch when j - before <= ch <= j + after.
+                    int j0 = Math.max(0, ch - p.after());
+                    int j1 = Math.min(c - 1, ch + p.before());
+                    int at = base + ch * plane;
+                    int row = ch * LRN_PIXELS;
+                    for (int i = 0; i < width; i++) {
                         double sum = 0;
-                        // j's window holds i when j - before <= i <= j + after.
-                        for (int j = Math.max(0, ch - p.after()); j <= Math.min(c - 1, ch + p.before()); j++) {
-                            sum += ratio[j];
+                        for (int j = j0; j <= j1; j++) {
+                            sum += ratio[j * LRN_PIXELS + i];
                         }
-                        dx[at] = (float) (dy[at] * Math.pow(scale[ch], -p.beta()) - coeff * x[at] * sum);
+                        dx[at + i] = (float) (dy[at + i] * negativePower(scale[row + i], p.beta()) - coeff * x[at + i] * sum);
                     }
                 }
             }
         });
     }
 
-    private static double lrnScale(LrnParams p, float[] x, int img, int c, int plane, int ch, int i) {
-        double sum = 0;
-        for (int j = Math.max(0, ch - p.before()); j <= Math.min(c - 1, ch + p.after()); j++) {
-            double v = x[(img * c + j) * plane + i];
-            sum += v * v;
+    /** scale[ch·LRN_PIXELS + i] = k + (α/n)·Σ_{j in window(ch)} x_j² for the task's pixels, each window summed in full. */
+    private static void lrnScales(LrnParams p, int c, int plane, float[] x, int base, int width, double[] scale) {
+        double perSize = p.alpha() / p.size();
+        for (int ch = 0; ch < c; ch++) {
+            int j0 = Math.max(0, ch - p.before());
+            int j1 = Math.min(c - 1, ch + p.after());
+            int row = ch * LRN_PIXELS;
+            for (int i = 0; i < width; i++) {
+                double sum = 0;
+                for (int j = j0; j <= j1; j++) {
+                    double v = x[base + j * plane + i];
+                    sum += v * v;
+                }
+                scale[row + i] = p.k() + perSize * sum;
+            }
         }
-        return p.k() + p.alpha() / p.size() * sum;
+    }
+
+    /** s^−β; AlexNet's β = 0.75 as 1/(√s·√√s), several times faster than Math.pow and as exact. */
+    private static double negativePower(double s, double beta) {
+        if (beta == 0.75) {
+            double root = Math.sqrt(s);
+            return 1.0 / (root * Math.sqrt(root));
+        }
+        return Math.pow(s, -beta);
+    }
+
+    private static double[] lrnScratch(int slot, int size) {
+        double[][] slots = LRN_SCRATCH.get();
+        if (slots[slot].length < size) {
+            slots[slot] = new double[size];
+        }
+        return slots[slot];
     }
 
     // ---- batch normalisation -------------------------------------------------------------------
@@ -70,7 +123,7 @@ final class CpuNormalization {
                            float[] runMean, float[] runVar, float[] saveMean, float[] saveInvStd,
                            double momentum, double eps) {
         long count = (long) n * plane;
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double sum = 0;
                 double sumSq = 0;
@@ -102,7 +155,7 @@ final class CpuNormalization {
 
     void batchNormInference(int n, int c, int plane, float[] x, float[] gamma, float[] beta, float[] y,
                             float[] runMean, float[] runVar, double eps) {
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 normalize(n, c, plane, ch, x, y, runMean[ch], 1.0 / Math.sqrt(runVar[ch] + eps), gamma[ch], beta[ch]);
             }
@@ -125,7 +178,7 @@ final class CpuNormalization {
     void batchNormBackward(int n, int c, int plane, float[] x, float[] dy, float[] gamma,
                            float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta) {
         long count = (long) n * plane;
-        par.forRange(c, (from, to) -> {
+        par.forWork((long) n * c * plane).forRange(c, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = saveMean[ch];
                 double invStd = saveInvStd[ch];

@@ -18,7 +18,7 @@ final class CpuPooling {
         }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
-        par.forRange(g.n() * g.c(), (from, to) -> {
+        par.forWork((long) g.n() * g.c() * g.h() * g.w()).forRange(g.n() * g.c(), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int xo = p * inPlane;
                 int yo = p * outPlane;
@@ -40,7 +40,7 @@ final class CpuPooling {
         }
         int inPlane = g.h() * g.w();
         int outPlane = g.outH() * g.outW();
-        par.forRange(g.n() * g.c(), (from, to) -> {
+        par.forWork((long) g.n() * g.c() * g.h() * g.w()).forRange(g.n() * g.c(), (from, to) -> {
             java.util.Arrays.fill(dx, from * inPlane, to * inPlane, 0f);
             for (int p = from; p < to; p++) {
                 int xo = p * inPlane;
@@ -63,7 +63,7 @@ final class CpuPooling {
     void adaptiveForward(io.github.convnet4j.tensor.Shape in, int outH, int outW, float[] x, float[] y) {
         int h = in.dim(2);
         int w = in.dim(3);
-        par.forRange(in.dim(0) * in.dim(1), (from, to) -> {
+        par.forWork(in.size()).forRange(in.dim(0) * in.dim(1), (from, to) -> {
             for (int p = from; p < to; p++) {
                 for (int oy = 0; oy < outH; oy++) {
                     int y0 = binStart(oy, h, outH);
@@ -87,7 +87,7 @@ final class CpuPooling {
     void adaptiveBackward(io.github.convnet4j.tensor.Shape in, int outH, int outW, float[] dy, float[] dx) {
         int h = in.dim(2);
         int w = in.dim(3);
-        par.forRange(in.dim(0) * in.dim(1), (from, to) -> {
+        par.forWork(in.size()).forRange(in.dim(0) * in.dim(1), (from, to) -> {
             java.util.Arrays.fill(dx, from * h * w, to * h * w, 0f);
             for (int p = from; p < to; p++) {
                 for (int oy = 0; oy < outH; oy++) {
@@ -124,7 +124,7 @@ final class CpuPooling {
 
     private void maxForward2x2(PoolGeometry g, float[] x, float[] y) {
         int w = g.w();
-        par.forRange(g.n() * g.c(), (from, to) -> {
+        par.forWork((long) g.n() * g.c() * g.h() * g.w()).forRange(g.n() * g.c(), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int xo = p * g.h() * w;
                 int yo = p * g.outH() * g.outW();
@@ -144,7 +144,7 @@ final class CpuPooling {
     /** The same first-maximum rule as the general path: row-major order, strict '>' (NaN wins). */
     private void maxBackward2x2(PoolGeometry g, float[] x, float[] dy, float[] dx) {
         int w = g.w();
-        par.forRange(g.n() * g.c(), (from, to) -> {
+        par.forWork((long) g.n() * g.c() * g.h() * g.w()).forRange(g.n() * g.c(), (from, to) -> {
             java.util.Arrays.fill(dx, from * g.h() * w, to * g.h() * w, 0f);
             for (int p = from; p < to; p++) {
                 int xo = p * g.h() * w;

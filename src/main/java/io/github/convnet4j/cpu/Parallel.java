@@ -1,21 +1,33 @@
 package io.github.convnet4j.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of worker threads that splits index ranges into contiguous chunks. The split
+ * A fixed set of worker threads that splits index ranges into contiguous chunks. The split
  * depends only on the range and the thread count, and callers keep every output element's
  * arithmetic inside one chunk, so results do not depend on scheduling.
+ *
+ * <p>A loop is handed to the workers through one volatile field; they wait for the next by
+ * spinning briefly, then parking, and the caller waits for them the same way. That costs about a
+ * microsecond where an executor's submit and get cost 3–9 µs, which a batch-1 layer notices. One
+ * loop runs on the workers at a time: a loop started while another thread's loop holds them (a
+ * service calling from several threads) runs whole on its own thread instead of queueing, which
+ * gives the same results, since they do not depend on the split.
  */
 public final class Parallel implements AutoCloseable {
     /** Runs everything on the calling thread; used inside already-parallel loops. */
     public static final Parallel SEQUENTIAL = new Parallel(1);
+
+    /**
+     * Elements of work below which a loop stays on the calling thread: a fork-join costs a few
+     * microseconds, as much as a few tens of thousands of simple element operations.
+     */
+    public static final long MIN_PARALLEL_ELEMENTS = 1 << 15;
+
+    /** Spin-wait rounds (Thread.onSpinWait) before a waiting thread parks: some tens of microseconds. */
+    private static final int SPINS = 1 << 12;
 
     /** Body of a parallel loop over [from, to). */
     @FunctionalInterface
@@ -23,24 +35,67 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** One loop handed to the workers: immutable but for the countdown and the errors. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int pieces;
+        final int tasks;
+        final Thread caller;
+        final AtomicInteger remaining;
+        final Throwable[] errors;
+
+        Job(RangeBody body, int n, int pieces, int tasks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.pieces = pieces;
+            this.tasks = tasks;
+            this.caller = caller;
+            this.remaining = new AtomicInteger(tasks - 1);
+            this.errors = new Throwable[tasks];
+        }
+
+        /** Task t runs a contiguous group of pieces, so more pieces than threads stay balanced. */
+        void runTask(int t) {
+            int firstPiece = chunkStart(pieces, tasks, t);
+            int endPiece = chunkStart(pieces, tasks, t + 1);
+            for (int i = firstPiece; i < endPiece; i++) {
+                body.run(chunkStart(n, pieces, i), chunkStart(n, pieces, i + 1));
+            }
+        }
+    }
+
     private final int threads;
-    private final ExecutorService pool;
+    private final Thread[] workers;
+    /** Not reentrant on purpose: a loop started from inside a running loop runs on its own thread. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile Job job;
+    private volatile boolean closed;
 
     public Parallel(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         }
         this.threads = threads;
-        AtomicInteger counter = new AtomicInteger();
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "convnet4j-cpu-" + counter.incrementAndGet());
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int task = i + 1;
+            Thread t = new Thread(() -> work(task), "convnet4j-cpu-" + task);
             t.setDaemon(true);
-            return t;
-        });
+            workers[i] = t;
+        }
+        for (Thread t : workers) {
+            t.start();
+        }
     }
 
     public int threads() {
         return threads;
+    }
+
+    /** This pool, or {@link #SEQUENTIAL} for a loop over fewer than {@link #MIN_PARALLEL_ELEMENTS} elements of work. */
+    public Parallel forWork(long elements) {
+        return elements < MIN_PARALLEL_ELEMENTS ? SEQUENTIAL : this;
     }
 
     /** Runs body over [0, n) in at most {@code threads} contiguous chunks, the first on this thread. */
@@ -56,48 +111,101 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        final int pieces = Math.max(1, Math.min(chunks, n));
-        int tasks = pool == null ? 1 : Math.min(threads, pieces);
-        // Each task runs a contiguous group of pieces, so more pieces than threads stay balanced.
-        RangeBody group = (firstPiece, endPiece) -> {
-            for (int i = firstPiece; i < endPiece; i++) {
+        int pieces = Math.max(1, Math.min(chunks, n));
+        int tasks = Math.min(threads, pieces);
+        if (tasks == 1 || closed || !busy.compareAndSet(false, true)) {
+            for (int i = 0; i < pieces; i++) {
                 body.run(chunkStart(n, pieces, i), chunkStart(n, pieces, i + 1));
             }
-        };
-        if (tasks == 1) {
-            group.run(0, pieces);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(tasks - 1);
-        for (int t = 1; t < tasks; t++) {
-            int from = chunkStart(pieces, tasks, t);
-            int to = chunkStart(pieces, tasks, t + 1);
-            futures.add(pool.submit(() -> group.run(from, to)));
+        Job j = new Job(body, n, pieces, tasks, Thread.currentThread());
+        try {
+            job = j;
+            for (int t = 1; t < tasks; t++) {
+                LockSupport.unpark(workers[t - 1]);
+            }
+            try {
+                j.runTask(0);
+            } catch (RuntimeException | Error e) {
+                j.errors[0] = e;
+            }
+            awaitWorkers(j);
+        } finally {
+            job = null;
+            busy.set(false);
+        }
+        rethrow(j);
+    }
+
+    /** Waits until every worker task of the loop has finished: they use the caller's arrays. */
+    private static void awaitWorkers(Job j) {
+        boolean interrupted = false;
+        for (int spin = 0; j.remaining.get() > 0; spin++) {
+            if (spin < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(j);
+                interrupted |= Thread.interrupted();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The caller's own Error as it is; a worker's failure as a RuntimeException; the rest suppressed. */
+    private static void rethrow(Job j) {
+        if (j.errors[0] instanceof Error e) {
+            for (int t = 1; t < j.errors.length; t++) {
+                if (j.errors[t] != null) {
+                    e.addSuppressed(j.errors[t]);
+                }
+            }
+            throw e;
         }
         RuntimeException first = null;
-        try {
-            group.run(0, chunkStart(pieces, tasks, 1));
-        } catch (RuntimeException e) {
-            first = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                RuntimeException wrapped = e.getCause() instanceof RuntimeException re ? re
-                        : new IllegalStateException(e.getCause());
-                if (first == null) {
-                    first = wrapped;
-                } else {
-                    first.addSuppressed(wrapped);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for CPU workers", e);
+        for (Throwable e : j.errors) {
+            if (e == null) {
+                continue;
+            }
+            RuntimeException wrapped = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+            if (first == null) {
+                first = wrapped;
+            } else {
+                first.addSuppressed(wrapped);
             }
         }
         if (first != null) {
             throw first;
+        }
+    }
+
+    /** A worker's life: wait for a loop that has a task for it, run the task, count down, repeat. */
+    private void work(int task) {
+        Job done = null;
+        int spin = 0;
+        while (!closed) {
+            Job j = job;
+            if (j == null || j == done || task >= j.tasks) {
+                if (spin++ < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                    spin = 0;
+                }
+                continue;
+            }
+            done = j;
+            spin = 0;
+            try {
+                j.runTask(task);
+            } catch (Throwable e) {
+                j.errors[task] = e;
+            }
+            if (j.remaining.decrementAndGet() == 0) {
+                LockSupport.unpark(j.caller);
+            }
         }
     }
 
@@ -107,8 +215,9 @@ public final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
         }
     }
 }

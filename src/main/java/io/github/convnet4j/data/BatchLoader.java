@@ -30,6 +30,8 @@ public final class BatchLoader implements AutoCloseable {
     private int nextBatch;
     private int batchesPerEpoch;
     private Future<Batch> pending;
+    /** The augmentation's work array, used by the loader thread only; one per loader, not one per batch. */
+    private float[] augmentScratch;
 
     public BatchLoader(Dataset data, int batchSize, boolean shuffle, long seed, Normalization normalization,
                        Augmentation augmentation) {
@@ -111,7 +113,10 @@ public final class BatchLoader implements AutoCloseable {
         int w = data.itemShape().dim(2);
         int per = data.itemShape().size();
         SplittableRandom rng = new SplittableRandom(mix(seed, e, index));
-        float[] scratch = augmentation.isNone() ? null : new float[per];
+        if (!augmentation.isNone() && augmentScratch == null) {
+            augmentScratch = new float[per];
+        }
+        float[] scratch = augmentation.isNone() ? null : augmentScratch;
         for (int i = 0; i < n; i++) {
             int item = ord[from + i];
             normalization.apply(data.pixels(), item * per, channels, h * w, target.images(), i * per);

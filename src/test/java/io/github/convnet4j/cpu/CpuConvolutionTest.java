@@ -22,8 +22,11 @@ class CpuConvolutionTest {
             ConvGeometry g = ConvGeometry.of("conv", in, filter, 1, 1, 50, 50, OutputRounding.STRICT);
             try (Tensor x = cpu.allocate(in); Tensor w = cpu.allocate(filter); Tensor b = cpu.allocate(Shape.of(1));
                  Tensor y = cpu.allocate(g.outputShape())) {
+                // The chooser's direct kernel needs no column matrix, so the lowered forward is called itself.
+                CpuConvolution conv = new CpuConvolution(Parallel.SEQUENTIAL);
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> cpu.convForward(g, x, w, b, y));
+                        () -> conv.loweredForward(g, 1, CpuBackend.data(x), CpuBackend.data(w), CpuBackend.data(b),
+                                CpuBackend.data(y)));
                 assertTrue(e.getMessage().contains("column matrix") && e.getMessage().contains("10201 × 211600"),
                         e.getMessage());
                 assertThrows(IllegalArgumentException.class, () -> cpu.convBackwardFilter(g, x, y, w));
@@ -33,12 +36,14 @@ class CpuConvolutionTest {
     }
 
     @Test
-    void filterGradientPartialsLargerThanAnArrayAreAClearError() {
-        // K·C·FH·FW = 2^28 fits one array; eight per-chunk partials of it do not.
-        ConvGeometry g = new ConvGeometry(8, 1 << 16, 1, 1, 1 << 12, 1, 1, 1, 1, 0, 0, 1, 1);
+    void groupOutputMatrixLargerThanAnArrayIsAClearError() {
+        // A 1×1 convolution of 2^16 channels on one pixel needs no column matrix per image, but grouped
+        // 8 images at a time its K × 8·OH·OW output matrix is 2^28 × 8 = 2^31 floats.
+        ConvGeometry g = new ConvGeometry(8, 1, 1, 1, 1 << 28, 1, 1, 1, 1, 0, 0, 1, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CpuConvolution.arraySize(g, "partials", 8, g.k() * g.colRows()));
-        assertTrue(e.getMessage().contains("2147483648"), e.getMessage());
+                () -> new CpuConvolution(Parallel.SEQUENTIAL).loweredBackwardFilter(g, 8, new float[8], new float[0],
+                        new float[0]));
+        assertTrue(e.getMessage().contains("output matrix") && e.getMessage().contains("2147483648"), e.getMessage());
         assertEquals(6, CpuConvolution.arraySize(g, "small", 2, 3));
     }
 }
