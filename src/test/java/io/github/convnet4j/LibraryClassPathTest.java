@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LibraryClassPathTest {
     /** Jar names (prefixes) of the engine's own dependencies: everything else is the CLI's. */
-    private static final List<String> ENGINE_JARS = List.of("slf4j-api-", "jackson-", "jcuda-", "jcublas-", "jcudnn-");
+    private static final List<String> ENGINE_JARS = List.of("slf4j-api-", "jackson-", "jcuda-", "jcublas-", "jcudnn-",
+            "onnx-protobuf_");
     private static final Set<String> ENGINE_ARTIFACTS = Set.of("slf4j-api", "jackson-databind", "jcuda", "jcuda-natives",
-            "jcublas", "jcublas-natives", "jcudnn", "jcudnn-natives");
+            "jcublas", "jcublas-natives", "jcudnn", "jcudnn-natives", "onnx-protobuf_2.12");
 
     @Test
     void everyNonEngineDependencyIsOptionalOrTestScoped() throws Exception {
