@@ -428,6 +428,10 @@ final class GraphTranslator {
      */
     private String layer(String name, String type, Map<String, Object> args, List<String> inputs,
                          Map<String, float[]> tensors, Map<String, String> origins) throws ModelFormatException {
+        if (layers.size() >= NetworkSpec.MAX_LAYERS) {
+            throw new ModelFormatException(where + ": the graph needs more than " + NetworkSpec.MAX_LAYERS
+                    + " layers, more than a network here holds");
+        }
         List<Shape> in = inputs.stream().map(shapes::get).toList();
         Shape out;
         Map<String, Shape> planned = new LinkedHashMap<>();
@@ -614,9 +618,9 @@ final class GraphTranslator {
         Map<String, Object> args = new HashMap<>(Map.of("out", out, "kh", kernel[0], "kw", kernel[1], "sh", stride[0],
                 "sw", stride[1], "ph", ph, "pw", pw, "rounding", "FLOOR"));
         args.put("bias", true);
-        Map<String, String> origins = new HashMap<>(Map.of("weight", n.getInput(1)));
+        Map<String, String> origins = new HashMap<>(Map.of("weight", w.name()));
         if (b != null) {
-            origins.put("bias", n.getInput(2));
+            origins.put("bias", b.name());
         }
         live.put(n.getOutput(0), layer(name, "conv", args, List.of(from),
                 Map.of("weight", w.floats(), "bias", b != null ? b.floats() : new float[out]), origins));
@@ -650,9 +654,9 @@ final class GraphTranslator {
         for (int i = 0; i < bias.length; i++) {
             bias[i] *= beta;
         }
-        Map<String, String> origins = new HashMap<>(Map.of("weight", n.getInput(1)));
+        Map<String, String> origins = new HashMap<>(Map.of("weight", b.name()));
         if (c != null) {
-            origins.put("bias", n.getInput(2));
+            origins.put("bias", c.name());
         }
         live.put(n.getOutput(0), layer(layerName(n, b), "affine", Map.of("out", out), List.of(in),
                 Map.of("weight", weight, "bias", bias), origins));
@@ -685,7 +689,7 @@ final class GraphTranslator {
         }
         OnnxTensor w = b.transpose(new int[] {1, 0}, b.name());
         String name = layer(layerName(n, b), "affine", Map.of("out", w.dims()[0]), List.of(in),
-                Map.of("weight", w.floats(), "bias", new float[w.dims()[0]]), Map.of("weight", n.getInput(1)));
+                Map.of("weight", w.floats(), "bias", new float[w.dims()[0]]), Map.of("weight", b.name()));
         biasFree.add(name);
         live.put(n.getOutput(0), name);
     }
@@ -800,8 +804,8 @@ final class GraphTranslator {
         live.put(n.getOutput(0), layer(name, "batchnorm", Map.of("eps", eps), List.of(in),
                 Map.of("weight", scale.floats(), "bias", bias.floats(), "running_mean", mean.floats(),
                         "running_var", var.floats()),
-                Map.of("weight", n.getInput(1), "bias", n.getInput(2), "running_mean", n.getInput(3),
-                        "running_var", n.getInput(4))));
+                Map.of("weight", scale.name(), "bias", bias.name(), "running_mean", mean.name(),
+                        "running_var", var.name())));
     }
 
     private void prelu(OnnxMl.NodeProto n) throws ModelFormatException {
@@ -828,7 +832,7 @@ final class GraphTranslator {
             perChannel = slope.floats();
         }
         live.put(n.getOutput(0), layer(layerName(n, slope), "prelu", Map.of(), List.of(in),
-                Map.of("weight", perChannel), Map.of("weight", n.getInput(1))));
+                Map.of("weight", perChannel), Map.of("weight", slope.name())));
     }
 
     private void lrn(OnnxMl.NodeProto n, Attributes a) throws ModelFormatException {

@@ -82,7 +82,8 @@ public final class OnnxCheck {
             }
             Map<String, OnnxTensor> bound = new HashMap<>();
             for (int k = 1; k < inputs.size(); k++) {
-                bound.put(inputs.get(k), given.get(k));
+                OnnxTensor t = given.get(k);
+                bound.put(inputs.get(k), new OnnxTensor(inputs.get(k), t.dims(), t.floats(), t.ints()));
             }
             OnnxImport.Result r = OnnxImport.translate(modelFile, model, bound);
             worst = Math.max(worst, run(cpu, modelFile.toString(), r, given.get(0), expected.get(0), set));
