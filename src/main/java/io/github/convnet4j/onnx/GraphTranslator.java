@@ -34,7 +34,7 @@ final class GraphTranslator {
     static final List<String> SUPPORTED_OPS = List.of("Conv", "Gemm", "MatMul", "MaxPool", "AveragePool",
             "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh",
             "Softplus", "LRN", "Dropout", "Flatten", "Reshape", "Add", "Concat", "Softmax", "LogSoftmax", "Transpose",
-            "Identity", "Constant");
+            "Identity", "Constant", "Pad");
 
     private final String source;
     private final Path folder;
@@ -86,7 +86,8 @@ final class GraphTranslator {
         }
         consumers.merge(output, 1, Integer::sum);
         for (OnnxMl.NodeProto n : order) {
-            where = source + ": node '" + n.getName() + "' (" + n.getOpType() + ")";
+            where = source + ": node '" + (n.getName().isEmpty() && n.getOutputCount() > 0 ? "(unnamed) -> " + n.getOutput(0)
+                    : n.getName()) + "' (" + n.getOpType() + ")";
             translate(n);
         }
         String out = live.get(output);
@@ -303,6 +304,7 @@ final class GraphTranslator {
             case "Reshape" -> reshape(n, a);
             case "Concat" -> concat(n, a);
             case "Softmax", "LogSoftmax" -> softmax(n, a, op.equals("LogSoftmax"));
+            case "Pad" -> pad(n, a);
             default -> throw new IllegalStateException("unreachable: " + op + " is in SUPPORTED_OPS");
         }
     }
@@ -410,6 +412,9 @@ final class GraphTranslator {
             base = weight.name().substring(0, weight.name().length() - ".weight".length());
         }
         if (base == null || base.isEmpty()) {
+            base = modulePath(n.getName());
+        }
+        if (base == null || base.isEmpty()) {
             base = !n.getName().isEmpty() ? n.getName() : n.getOutput(0).isEmpty() ? n.getOpType() : n.getOutput(0);
         }
         StringBuilder clean = new StringBuilder();
@@ -419,6 +424,26 @@ final class GraphTranslator {
             name = clean + "_" + k;
         }
         return name;
+    }
+
+    /**
+     * The PyTorch module path of a node that torch.onnx (1.13 on) named "/layer1/layer1.0/conv1/Conv":
+     * "layer1.0.conv1", its state_dict prefix; null for other names.
+     */
+    static String modulePath(String nodeName) {
+        if (!nodeName.startsWith("/") || nodeName.indexOf('/', 1) < 0) {
+            return null;
+        }
+        String[] parts = nodeName.substring(1).split("/");
+        String path = "";
+        for (int i = 0; i < parts.length - 1; i++) { // the last part is the op ("Conv", "Relu_1")
+            String p = parts[i];
+            if (p.isEmpty()) {
+                return null;
+            }
+            path = path.isEmpty() ? p : p.startsWith(path + ".") ? p : path + "." + p;
+        }
+        return path;
     }
 
     /**
@@ -955,6 +980,45 @@ final class GraphTranslator {
         boolean trailing = !single && axis < rank - 1;
         live.put(n.getOutput(0), layer(layerName(n, null), log ? "log_softmax" : "softmax",
                 Map.of("axis", (int) axis, "trailing", trailing), List.of(in), Map.of(), Map.of()));
+    }
+
+    /** Constant padding of H and W (PyTorch exports AvgPool2d's padding so at opsets before 11, say). */
+    private void pad(OnnxMl.NodeProto n, Attributes a) throws ModelFormatException {
+        String in = liveInput(n, 0);
+        requireNchw(in, "Pad");
+        String mode = a.string("mode", "constant");
+        long[] pads;
+        float value;
+        if (opset >= 11) {
+            OnnxTensor p = constInput(n, 1, true);
+            OnnxTensor v = constInput(n, 2, false);
+            if (p.isFloat() || p.rank() != 1) {
+                throw new ModelFormatException(where + ": pads " + p.describe() + " must be a 1-D integer tensor");
+            }
+            pads = p.ints();
+            value = v == null ? 0f : v.isFloat() && v.size() == 1 ? v.floats()[0] : Float.NaN;
+            if (n.getInputCount() > 3 && !n.getInput(3).isEmpty()) {
+                throw unsupported("the axes input is not supported", "Pad(axes)");
+            }
+        } else {
+            pads = a.integers(opset < 2 ? "paddings" : "pads");
+            value = a.real("value", 0f);
+            if (pads == null) {
+                throw new ModelFormatException(where + ": attribute 'pads' is missing");
+            }
+        }
+        if (pads.length != 8) {
+            throw new ModelFormatException(where + ": pads " + Arrays.toString(pads) + " for a rank-4 input need 8 values");
+        }
+        boolean hwOnly = pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0;
+        boolean inRange = Arrays.stream(pads).allMatch(x -> x >= 0 && x <= 1024);
+        if (!mode.equals("constant") || !(value == 0f || value == Float.NEGATIVE_INFINITY) || !hwOnly || !inRange) {
+            throw unsupported("mode '" + mode + "' value " + value + " pads " + Arrays.toString(pads) + "; supported:"
+                    + " constant 0 (or -inf) padding of H and W by 0..1024", "Pad(" + mode + ")");
+        }
+        live.put(n.getOutput(0), layer(layerName(n, null), "pad", Map.of("top", (int) pads[2], "bottom", (int) pads[6],
+                "left", (int) pads[3], "right", (int) pads[7], "minus_infinity", value != 0f), List.of(in), Map.of(),
+                Map.of()));
     }
 
     /** A shape's dimensions after the first {@code skip}. */
