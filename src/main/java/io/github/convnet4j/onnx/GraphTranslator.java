@@ -1016,6 +1016,10 @@ final class GraphTranslator {
             throw unsupported("mode '" + mode + "' value " + value + " pads " + Arrays.toString(pads) + "; supported:"
                     + " constant 0 (or -inf) padding of H and W by 0..1024", "Pad(" + mode + ")");
         }
+        if (Arrays.stream(pads).allMatch(x -> x == 0)) {
+            live.put(n.getOutput(0), in); // torch.onnx writes a zero Pad before AveragePool at old opsets
+            return;
+        }
         live.put(n.getOutput(0), layer(layerName(n, null), "pad", Map.of("top", (int) pads[2], "bottom", (int) pads[6],
                 "left", (int) pads[3], "right", (int) pads[7], "minus_infinity", value != 0f), List.of(in), Map.of(),
                 Map.of()));

@@ -137,9 +137,14 @@ public final class OnnxCheck {
         List<OnnxMl.ValueInfoProto> values = new ArrayList<>(model.getGraph().getInputList());
         values.addAll(model.getGraph().getOutputList());
         for (OnnxMl.ValueInfoProto v : values) {
-            if (!v.getType().hasTensorType()) {
+            // No type at all is allowed (an output may omit it); a type these classes do not know (IR 8's
+            // optional_type) arrives as unknown fields.
+            boolean untyped = v.getType().getValueCase() == OnnxMl.TypeProto.ValueCase.VALUE_NOT_SET
+                    && v.getType().getUnknownFields().asMap().isEmpty();
+            if (v.getType().getValueCase() != OnnxMl.TypeProto.ValueCase.TENSOR_TYPE && !untyped) {
                 throw new OnnxUnsupportedException("graph value '" + v.getName() + "' is a "
-                        + v.getType().getValueCase() + ", not a tensor", "non-tensor value");
+                        + (untyped ? "" : v.getType().getValueCase() == OnnxMl.TypeProto.ValueCase.VALUE_NOT_SET ? "type unknown to"
+                        + " IR version 7 (an optional?)" : v.getType().getValueCase()) + ", not a tensor", "non-tensor value");
             }
         }
     }
