@@ -109,6 +109,46 @@ class OnnxHostileTest {
         assertTrue(s.getMessage().contains("1000000 elements") && s.getMessage().contains("holds 4 bytes"), s.getMessage());
     }
 
+    /** Reads each file given; prints REJECTED or ACCEPTED per file, OOM (exit 3) if the heap ran out. */
+    public static final class ReadUnderSmallHeap {
+        public static void main(String[] files) {
+            for (String f : files) {
+                try {
+                    OnnxImport.read(Path.of(f));
+                    System.out.println("ACCEPTED " + f);
+                } catch (java.io.IOException e) {
+                    System.out.println("REJECTED " + e.getMessage());
+                } catch (OutOfMemoryError e) {
+                    System.out.println("OOM " + f);
+                    System.exit(3);
+                }
+            }
+        }
+    }
+
+    @Test
+    void hugeClaimsAreRefusedInA64MegabyteJvm() throws Exception {
+        OnnxMl.TensorProto claim = OnnxMl.TensorProto.newBuilder().setName("conv1.weight")
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT_VALUE).addDims(1_000_000).addDims(1_000_000)
+                .setRawData(ByteString.copyFrom(new byte[4])).build();
+        Path a = file("a.onnx", withInitializer(claim).toByteArray());
+        Path b = file("b.onnx", withInitializer(claim.toBuilder().clearDims().addDims(200_000_000).build()).toByteArray());
+        Files.write(dir.resolve("w.bin"), new byte[72]);
+        OnnxMl.TensorProto ext = claim.toBuilder().clearDims().addDims(200_000_000).clearRawData()
+                .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("w.bin")).build();
+        Path c = file("c.onnx", withInitializer(ext).toByteArray());
+        Path log = dir.resolve("fork.log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), ReadUnderSmallHeap.class.getName(), a.toString(),
+                b.toString(), c.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "forked JVM finished");
+        String out = Files.readString(log);
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(3, out.lines().filter(l -> l.startsWith("REJECTED")).count(), out);
+        assertTrue(out.contains("holds 4 bytes") && out.contains("which has 72"), out);
+    }
+
     private static OnnxMl.ModelProto withInitializer(OnnxMl.TensorProto t) {
         OnnxMl.ModelProto m = TestModels.smallCnn();
         OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
