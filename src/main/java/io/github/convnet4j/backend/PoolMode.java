@@ -8,5 +8,10 @@ public enum PoolMode {
      * The mean of each window, dividing by the window size with padded (zero) positions counted; a window that
      * overhangs the padded input under {@link OutputRounding#CEIL} divides by the part inside it.
      */
-    AVERAGE
+    AVERAGE,
+    /**
+     * The mean of the input positions inside each window: padded positions are not counted (ONNX
+     * AveragePool's default, count_include_pad=0, and PyTorch's count_include_pad=False).
+     */
+    AVERAGE_EXCLUDE_PAD
 }

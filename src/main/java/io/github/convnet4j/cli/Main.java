@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "convnet4j", mixinStandardHelpOptions = true, version = "convnet4j 0.1.0",
         description = "Train, evaluate and use convolutional networks on the CPU or an NVIDIA GPU.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class,
-                VisualizeCommand.class, InfoCommand.class, UpgradeCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+                VisualizeCommand.class, InfoCommand.class, UpgradeCommand.class, ImportCommand.class, ExportCommand.class,
+                OnnxCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Set (to anything) to have failures print their stack trace after the one-line message. */
     static final String TRACE_ENV = "CONVNET4J_STACKTRACE";

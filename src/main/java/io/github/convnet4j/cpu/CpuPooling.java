@@ -26,7 +26,7 @@ final class CpuPooling {
                     for (int ox = 0; ox < g.outW(); ox++) {
                         y[yo + oy * g.outW() + ox] = mode == PoolMode.MAX
                                 ? x[xo + argmax(g, x, xo, oy, ox)]
-                                : windowSum(g, x, xo, oy, ox) / divisor(g, oy, ox);
+                                : windowSum(g, x, xo, oy, ox) / divisor(mode, g, oy, ox);
                     }
                 }
             }
@@ -51,7 +51,7 @@ final class CpuPooling {
                         if (mode == PoolMode.MAX) {
                             dx[xo + argmax(g, x, xo, oy, ox)] += d;
                         } else {
-                            spread(g, dx, xo, oy, ox, d / divisor(g, oy, ox));
+                            spread(g, dx, xo, oy, ox, d / divisor(mode, g, oy, ox));
                         }
                     }
                 }
@@ -201,9 +201,13 @@ final class CpuPooling {
      * PyTorch's count_include_pad divisor: the window clipped to the padded input. That is the
      * whole window except for a ceil-mode window hanging over the far edge.
      */
-    private static float divisor(PoolGeometry g, int oy, int ox) {
+    private static float divisor(PoolMode mode, PoolGeometry g, int oy, int ox) {
         int y0 = oy * g.strideH() - g.padH();
         int x0 = ox * g.strideW() - g.padW();
+        if (mode == PoolMode.AVERAGE_EXCLUDE_PAD) { // only the window's part inside the unpadded input
+            return (float) (Math.min(y0 + g.windowH(), g.h()) - Math.max(y0, 0))
+                    * (Math.min(x0 + g.windowW(), g.w()) - Math.max(x0, 0));
+        }
         int rows = Math.min(y0 + g.windowH(), g.h() + g.padH()) - y0;
         int cols = Math.min(x0 + g.windowW(), g.w() + g.padW()) - x0;
         return (float) rows * cols;

@@ -383,6 +383,10 @@ public final class CudaBackend extends CheckedBackend {
      * those pools run the CPU backend's definition on the device instead.
      */
     private static Object[] poolArgs(PoolMode mode, PoolGeometry g, Pointer... tensors) {
+        if (mode == PoolMode.AVERAGE_EXCLUDE_PAD) { // the kernels know only the two PyTorch divisors
+            throw new UnsupportedOperationException("average pooling without padding in the divisor and a ceil-mode"
+                    + " window past the input (" + g + ") is not implemented on CUDA; use the CPU backend");
+        }
         Object[] shape = {g.n() * g.c(), g.h(), g.w(), g.outH(), g.outW(), g.windowH(), g.windowW(), g.strideH(),
             g.strideW(), g.padH(), g.padW(), mode == PoolMode.MAX ? 1 : 0};
         Object[] all = new Object[tensors.length + shape.length];

@@ -70,6 +70,7 @@ final class Descriptors implements AutoCloseable {
                 deterministic);
         return pools.computeIfAbsent(key, k -> {
             int cudnnMode = mode == PoolMode.AVERAGE ? cudnnPoolingMode.CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+                    : mode == PoolMode.AVERAGE_EXCLUDE_PAD ? cudnnPoolingMode.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
                     : deterministic ? cudnnPoolingMode.CUDNN_POOLING_MAX_DETERMINISTIC : cudnnPoolingMode.CUDNN_POOLING_MAX;
             cudnnPoolingDescriptor d = new cudnnPoolingDescriptor();
             CudaCheck.cudnn(JCudnn.cudnnCreatePoolingDescriptor(d), "cudnnCreatePoolingDescriptor", k);

@@ -7,6 +7,7 @@ import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.io.ModelFormatException;
 import io.github.convnet4j.io.SafeTensors;
 import io.github.convnet4j.nn.Network;
+import io.github.convnet4j.onnx.OnnxImport;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
@@ -63,6 +64,17 @@ public final class Classifier implements AutoCloseable {
      */
     private Classifier(Backend backend, boolean ownsBackend, SafeTensors.Contents model, String source, int replicaCount)
             throws IOException {
+        this(backend, ownsBackend, source, replicaCount, () -> ModelContract.of(source, model),
+                () -> ModelFile.load(backend, source, model).network());
+    }
+
+    /** Reads a model's contract before any network; then makes each replica. */
+    private interface Source<T> {
+        T get() throws IOException;
+    }
+
+    private Classifier(Backend backend, boolean ownsBackend, String source, int replicaCount,
+                       Source<ModelContract> contractOf, Source<Network> replica) throws IOException {
         this.backend = backend;
         this.ownsBackend = ownsBackend;
         this.source = source;
@@ -71,13 +83,12 @@ public final class Classifier implements AutoCloseable {
                 throw new IllegalArgumentException("a classifier needs at least one replica, got " + replicaCount);
             }
             this.replicas = new ArrayBlockingQueue<>(replicaCount);
-            ModelContract contract = ModelContract.of(source, model); // before any network is allocated
+            ModelContract contract = contractOf.get(); // before any network is allocated
             this.classes = contract.classes();
             this.normalization = contract.normalization();
             this.itemShape = contract.itemShape();
-            add(ModelFile.load(backend, source, model).network());
-            for (int i = 1; i < replicaCount; i++) {
-                add(ModelFile.load(backend, source, model).network());
+            for (int i = 0; i < replicaCount; i++) {
+                add(replica.get());
             }
         } catch (IOException | RuntimeException | Error e) {
             try {
@@ -112,11 +123,42 @@ public final class Classifier implements AutoCloseable {
         return r.net.predict(x).toArray();
     }
 
-    /** Loads a model file onto a CPU backend with one replica per processor. */
+    /**
+     * Loads a model file onto a CPU backend with one replica per processor. A {@code .onnx} file is
+     * imported ({@link #loadOnnx}) with its classes named 0..N-1.
+     */
     public static Classifier load(Path file) throws IOException {
+        if (String.valueOf(file.getFileName()).toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            return loadOnnx(file, List.of());
+        }
         int n = Runtime.getRuntime().availableProcessors();
         SafeTensors.Contents contents = SafeTensors.read(file); // before the backend exists: a bad file leaks no threads
         return new Classifier(new CpuBackend(), true, contents, file.toString(), n);
+    }
+
+    /**
+     * Imports an ONNX model (see {@link OnnxImport}) onto a CPU backend with one replica per processor. Its input
+     * must be images (N, C, H, W) and its output one score per class; a final Softmax is dropped, as scores are
+     * turned into probabilities here. {@code classNames} names the classes (empty: 0..N-1). No normalisation is
+     * applied: the model gets pixels in [0, 1], so a model that expects normalised input must carry that itself.
+     */
+    public static Classifier loadOnnx(Path file, List<String> classNames) throws IOException {
+        String source = file.toString();
+        OnnxImport.Result r = OnnxImport.forTraining(OnnxImport.read(file)); // before the backend: a bad file leaks nothing
+        Shape item = r.spec().shape();
+        Shape out = r.spec().plan().outputShape();
+        if (item.rank() != 3 || out.rank() != 2) {
+            throw new ModelFormatException(source + ": a classifier needs images (N, C, H, W) in and (N, classes) out;"
+                    + " this model takes " + item + " per item and gives " + out);
+        }
+        if (!classNames.isEmpty() && classNames.size() != out.dim(1)) {
+            throw new IllegalArgumentException(source + ": " + classNames.size() + " class names for " + out.dim(1)
+                    + " output scores");
+        }
+        int n = Runtime.getRuntime().availableProcessors();
+        Backend cpu = new CpuBackend();
+        return new Classifier(cpu, true, source, n, () -> new ModelContract(item, List.copyOf(classNames), null),
+                () -> OnnxImport.build(cpu, source, r));
     }
 
     /** Loads a model from a stream (the caller closes it). */

@@ -3,7 +3,7 @@ package io.github.convnet4j.io;
 import java.io.IOException;
 
 /** A model or checkpoint file that is malformed, truncated or hostile; names the file and the fault. */
-public final class ModelFormatException extends IOException {
+public class ModelFormatException extends IOException {
     public ModelFormatException(String message) {
         super(message);
     }

@@ -14,4 +14,11 @@ public final class AveragePooling extends Pooling {
     public AveragePooling(Backend backend, String name, int window, int stride, int pad, OutputRounding rounding) {
         super(backend, name, PoolMode.AVERAGE, window, window, stride, pad, rounding);
     }
+
+    /** As above; with {@code countIncludePad} false the divisor counts only the input positions in the window. */
+    public AveragePooling(Backend backend, String name, int window, int stride, int pad, OutputRounding rounding,
+                          boolean countIncludePad) {
+        super(backend, name, countIncludePad ? PoolMode.AVERAGE : PoolMode.AVERAGE_EXCLUDE_PAD, window, window, stride,
+                pad, rounding);
+    }
 }

@@ -201,6 +201,38 @@ public final class NetworkBuilder {
                 () -> new AveragePooling(backend, name, window, stride, pad, rounding));
     }
 
+    /**
+     * Average pooling whose divisor counts padded positions when {@code countIncludePad} (PyTorch's default), else
+     * only the input positions inside each window (ONNX AveragePool's default).
+     */
+    public NetworkBuilder avgPool(String name, int window, int stride, int pad, boolean countIncludePad) {
+        Map<String, Object> args = new HashMap<>(Map.of("window", window, "stride", stride, "pad", pad,
+                "rounding", rounding.name()));
+        args.put("count_include_pad", countIncludePad);
+        return make(name, "avgpool", args,
+                () -> new AveragePooling(backend, name, window, stride, pad, rounding, countIncludePad));
+    }
+
+    /**
+     * A softmax (or log-softmax when {@code log}) over dimension {@code axis} of the current value (≥ 1: the batch is
+     * 0), or over all dimensions from {@code axis} on as one vector when {@code trailing}; for imported models whose
+     * output is probabilities.
+     */
+    public NetworkBuilder softmax(String name, int axis, boolean trailing, boolean log) {
+        Map<String, Object> args = new HashMap<>(Map.of("axis", axis));
+        args.put("trailing", trailing);
+        return make(name, log ? "log_softmax" : "softmax", args,
+                () -> new Softmax(backend, name, axis, trailing, log));
+    }
+
+    /** Pads an NCHW value's rows and columns by different amounts per side, with zeros or (minusInfinity) −∞. */
+    public NetworkBuilder pad(String name, int top, int bottom, int left, int right, boolean minusInfinity) {
+        Map<String, Object> args = new HashMap<>(Map.of("top", top, "bottom", bottom, "left", left, "right", right));
+        args.put("minus_infinity", minusInfinity);
+        return make(name, "pad", args,
+                () -> new Pad(backend, name, top, bottom, left, right, minusInfinity));
+    }
+
     /** PyTorch's AdaptiveAvgPool2d to outH × outW. */
     public NetworkBuilder adaptiveAvgPool(String name, int outH, int outW) {
         return make(name, "adaptive_avgpool", Map.of("out_h", outH, "out_w", outW),

@@ -120,7 +120,15 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
         m.put("maxpool", List.of(Setting.integer("window", 1, MAX_WINDOW), Setting.integer("stride", 1, MAX_WINDOW),
                 Setting.integer("pad", 0, MAX_WINDOW), Setting.rounding()));
         m.put("avgpool", List.of(Setting.integer("window", 1, MAX_WINDOW), Setting.integer("stride", 1, MAX_WINDOW),
-                Setting.rounding(), Setting.integer("pad", 0, MAX_WINDOW).orDefault(0)));
+                Setting.rounding(), Setting.integer("pad", 0, MAX_WINDOW).orDefault(0),
+                new Setting("count_include_pad", Kind.BOOLEAN, 0, 0, Boolean.TRUE)));
+        for (String softmax : List.of("softmax", "log_softmax")) { // over one axis, or all from it when trailing
+            m.put(softmax, List.of(Setting.integer("axis", 1, Shape.MAX_RANK - 1),
+                    new Setting("trailing", Kind.BOOLEAN, 0, 0, Boolean.FALSE)));
+        }
+        m.put("pad", List.of(Setting.integer("top", 0, MAX_WINDOW), Setting.integer("bottom", 0, MAX_WINDOW),
+                Setting.integer("left", 0, MAX_WINDOW), Setting.integer("right", 0, MAX_WINDOW),
+                new Setting("minus_infinity", Kind.BOOLEAN, 0, 0, Boolean.FALSE)));
         m.put("adaptive_avgpool", List.of(Setting.integer("out_h", 1, MAX_WINDOW), Setting.integer("out_w", 1, MAX_WINDOW)));
         m.put("affine", List.of(Setting.integer("out", 1, 1 << 24)));
         m.put("leaky_relu", List.of(Setting.real("slope", Kind.FLOAT, -1e6, 1e6)));
@@ -466,6 +474,12 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
                 OpChecks.requireNchw(n, s);
                 return s;
             }
+            case "softmax", "log_softmax" -> {
+                return Softmax.shapeOf(n, s, l.i("axis"));
+            }
+            case "pad" -> {
+                return Pad.shapeOf(n, s, l.i("top"), l.i("bottom"), l.i("left"), l.i("right"));
+            }
             case "flatten" -> {
                 return Shape.of(s.batch(), s.perItem());
             }
@@ -526,7 +540,10 @@ public record NetworkSpec(List<Integer> itemShape, List<LayerSpec> layers, Strin
                 case "conv" -> b.conv(l.name(), l.i("out"), l.i("kh"), l.i("kw"), l.i("sh"), l.i("sw"), l.i("ph"), l.i("pw"),
                         l.b("bias"));
                 case "maxpool" -> b.maxPool(l.name(), l.i("window"), l.i("stride"), l.i("pad"));
-                case "avgpool" -> b.avgPool(l.name(), l.i("window"), l.i("stride"), l.i("pad"));
+                case "avgpool" -> b.avgPool(l.name(), l.i("window"), l.i("stride"), l.i("pad"), l.b("count_include_pad"));
+                case "softmax" -> b.softmax(l.name(), l.i("axis"), l.b("trailing"), false);
+                case "log_softmax" -> b.softmax(l.name(), l.i("axis"), l.b("trailing"), true);
+                case "pad" -> b.pad(l.name(), l.i("top"), l.i("bottom"), l.i("left"), l.i("right"), l.b("minus_infinity"));
                 case "adaptive_avgpool" -> b.adaptiveAvgPool(l.name(), l.i("out_h"), l.i("out_w"));
                 case "add" -> b.sum(l.name(), l.inputs().toArray(new String[0]));
                 case "concat" -> b.concat(l.name(), l.inputs().toArray(new String[0]));

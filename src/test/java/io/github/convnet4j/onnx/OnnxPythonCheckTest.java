@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code onnx.checker.check_model(full_check=True)}, their shapes infer to our output shape, and an
  * interpreter written from the ONNX operator specification (in onnx_check_model.py, float64)
  * computes our CPU outputs from the exported file. Needs python3 with onnx and torch: skipped
- * without them, failed when {@code ONNX_TESTS=required}. Planted faults show that each check can fail.
+ * without them, failed when {@code ONNX_PYTHON_TESTS=required}. Planted faults show that each check can fail.
  */
 class OnnxPythonCheckTest {
     /** float32 against the float64 reference: relative to the larger of |reference| and 1e-3. */
