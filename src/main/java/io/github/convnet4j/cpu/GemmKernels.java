@@ -17,7 +17,8 @@ public final class GemmKernels {
     private static final int MIN_VECTOR_BITS = 256;
     private static final Logger LOG = LoggerFactory.getLogger(GemmKernels.class);
 
-    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
+    /** Chosen on first use, not in a static initialiser, so a bad setting is a clear error at each call. */
+    private static volatile Choice choice;
 
     record Choice(GemmKernel kernel, String why) {
     }
@@ -27,12 +28,22 @@ public final class GemmKernels {
 
     /** The kernel every SGEMM in this JVM uses. */
     static GemmKernel selected() {
-        return CHOICE.kernel();
+        return current().kernel();
+    }
+
+    private static Choice current() {
+        Choice c = choice;
+        if (c == null) {
+            c = choose(System.getProperty(PROPERTY, "auto"));
+            choice = c;
+        }
+        return c;
     }
 
     /** One line naming the kernel in use and, for the fallback, why and how to get the faster one. */
     public static String describe() {
-        return "CPU GEMM: " + CHOICE.kernel().describe() + (CHOICE.why().isEmpty() ? "" : "; " + CHOICE.why());
+        Choice c = current();
+        return "CPU GEMM: " + c.kernel().describe() + (c.why().isEmpty() ? "" : "; " + c.why());
     }
 
     /** The Vector API kernel if this JVM can run it, else null (tests compare both kernels). */
@@ -52,19 +63,19 @@ public final class GemmKernels {
 
     static Choice choose(String setting) {
         String unavailable = vectorUnavailableReason();
-        switch (setting) {
+        switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "java":
                 return new Choice(ScalarGemmKernel.INSTANCE, "chosen with -D" + PROPERTY + "=java");
             case "vector":
                 if (unavailable != null) {
-                    throw new IllegalStateException("-D" + PROPERTY + "=vector, but " + unavailable);
+                    throw new IllegalArgumentException("-D" + PROPERTY + "=vector, but " + unavailable);
                 }
                 return new Choice(VectorGemmKernel.INSTANCE, "");
             case "auto":
                 return unavailable == null ? new Choice(VectorGemmKernel.INSTANCE, "")
                         : new Choice(ScalarGemmKernel.INSTANCE, unavailable);
             default:
-                throw new IllegalStateException("-D" + PROPERTY + " must be auto, vector or java, got '" + setting + "'");
+                throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, vector or java, got '" + setting + "'");
         }
     }
 

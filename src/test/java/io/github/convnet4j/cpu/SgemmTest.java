@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,9 +44,11 @@ class SgemmTest {
                 {16, 65, 300}, {17, 65, 300}, {6, 2 * VL, 256}, {18, 4 * VL, 257}, {13, 1, 40}, {1, 3000, 3},
                 {25, 33, 513}, {121, 67, 31}, {250, 40, 30}, {17, 2100, 3}, {40, 17, 600}, {33, 130, 1},
                 {20, 40, 1300}, {130, 1030, 20}, {300, 70, 16}, {40, 2 * VL + 5, 9},
+                // large enough to be shared out between threads on every path
+                {5, 1000, 300}, {3, 2001, 301}, {300, 500, 9}, {600, 40, 100}, {130, 2100, 40},
         };
         List<Case> cases = new ArrayList<>();
-        float[][] scales = {{1f, 0f}, {-0.75f, 1f}, {2f, 0.5f}};
+        float[][] scales = {{1f, 0f}, {-0.75f, 1f}, {2f, 0.5f}, {-0.75f, 0f}, {2f, 0f}};
         int s = 0;
         for (int[] shape : shapes) {
             for (int t = 0; t < 4; t++) {
@@ -66,28 +69,41 @@ class SgemmTest {
 
     /** Runs one case on a padded sub-matrix layout and returns C after the call. */
     private static float[] run(GemmKernel kernel, Case cs, Parallel par, long seed) {
+        return run(kernel, cs, par, seed, false);
+    }
+
+    /**
+     * Runs one case and returns C after the call. Padded: operands at offsets, leading dimensions
+     * wider than their rows, C's block inside a bigger array. Tight: each operand fills its array
+     * exactly (offset 0, leading dimension = row length, the last element is the array's last), so
+     * any read past an operand's last element throws.
+     */
+    private static float[] run(GemmKernel kernel, Case cs, Parallel par, long seed, boolean tight) {
         Random rng = new Random(seed);
         int aRows = cs.transA ? cs.k : cs.m;
         int aCols = cs.transA ? cs.m : cs.k;
         int bRows = cs.transB ? cs.n : cs.k;
         int bCols = cs.transB ? cs.k : cs.n;
-        int lda = aCols + 3;
-        int ldb = bCols + 5;
-        int ldc = cs.n + 2;
-        float[] a = random(rng, 7 + aRows * lda);
-        float[] b = random(rng, 11 + bRows * ldb);
-        float[] c = random(rng, 13 + cs.m * ldc);
+        int lda = tight ? aCols : aCols + 3;
+        int ldb = tight ? bCols : bCols + 5;
+        int ldc = tight ? cs.n : cs.n + 2;
+        int aOff = tight ? 0 : 7;
+        int bOff = tight ? 0 : 11;
+        int cOff = tight ? 0 : 13;
+        float[] a = random(rng, aOff + aRows * lda);
+        float[] b = random(rng, bOff + bRows * ldb);
+        float[] c = random(rng, cOff + cs.m * ldc);
         if (cs.beta == 0f) {
             // beta = 0 means C's old contents are not read: NaN in the block must not survive.
             for (int i = 0; i < cs.m; i++) {
-                java.util.Arrays.fill(c, 13 + i * ldc, 13 + i * ldc + cs.n, Float.NaN);
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + cs.n, Float.NaN);
             }
         }
         float[] c0 = c.clone();
-        Sgemm.sgemm(kernel, cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.alpha, a, 7, lda, b, 11, ldb,
-                cs.beta, c, 13, ldc, par);
-        String fault = GemmReference.mismatch(cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.alpha, a, 7, lda,
-                b, 11, ldb, cs.beta, c0, c, 13, ldc);
+        Sgemm.sgemm(kernel, cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.alpha, a, aOff, lda, b, bOff, ldb,
+                cs.beta, c, cOff, ldc, par);
+        String fault = GemmReference.mismatch(cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.alpha, a, aOff, lda,
+                b, bOff, ldb, cs.beta, c0, c, cOff, ldc);
         assertNull(fault, () -> kernel.describe() + ", " + cs + ": " + fault);
         return c;
     }
@@ -100,12 +116,50 @@ class SgemmTest {
         return kernels;
     }
 
+    /** The Vector API kernel, or the test is skipped on a CPU whose vectors are too narrow for it. */
+    private static GemmKernel vectorKernel() {
+        GemmKernel vector = GemmKernels.vectorIfAvailable();
+        Assumptions.assumeTrue(vector != null, () -> "skipped: " + GemmKernels.describe());
+        return vector;
+    }
+
     @Test
     void testJvmEnablesTheVectorApiSoBothKernelsAreTested() {
         // surefire's argLine adds jdk.incubator.vector; without it this suite would test one kernel only.
-        assertNotNull(GemmKernels.vectorIfAvailable(), GemmKernels.describe());
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "surefire's argLine adds the module");
+        vectorKernel();
         assertSame(VectorGemmKernel.INSTANCE, GemmKernels.selected());
         assertTrue(GemmKernels.describe().contains("Vector API"), GemmKernels.describe());
+    }
+
+    @Test
+    void tightOperandsAreNeverReadPastTheirEnd() {
+        long seed = 900;
+        for (GemmKernel kernel : kernels()) {
+            for (Case cs : cases()) {
+                run(kernel, cs, THREE, seed++, true);
+            }
+        }
+    }
+
+    @Test
+    void emptyProductsOnlyScaleC() {
+        for (GemmKernel kernel : kernels()) {
+            float[] c = {1, 2, 3, 4, 5};
+            Sgemm.sgemm(kernel, false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[0], 0, 2, 0.5f, c, 0, 2,
+                    Parallel.SEQUENTIAL);
+            assertArrayEquals(new float[]{0.5f, 1, 1.5f, 2, 5}, c, "k = 0: C = beta·C, " + kernel.describe());
+            float[] nan = {Float.NaN, 7};
+            Sgemm.sgemm(kernel, false, false, 1, 1, 3, 0f, new float[3], 0, 3, new float[3], 0, 1, 0f, nan, 0, 1,
+                    Parallel.SEQUENTIAL);
+            assertArrayEquals(new float[]{0, 7}, nan, "alpha = 0, beta = 0: C = 0, " + kernel.describe());
+            float[] untouched = {9};
+            Sgemm.sgemm(kernel, false, false, 0, 1, 3, 1f, new float[0], 0, 3, new float[3], 0, 1, 0f, untouched, 0, 1,
+                    Parallel.SEQUENTIAL);
+            Sgemm.sgemm(kernel, false, false, 1, 0, 3, 1f, new float[3], 0, 3, new float[0], 0, 0, 0f, untouched, 0, 0,
+                    Parallel.SEQUENTIAL);
+            assertArrayEquals(new float[]{9}, untouched, "m = 0 or n = 0 writes nothing, " + kernel.describe());
+        }
     }
 
     @Test
@@ -133,8 +187,7 @@ class SgemmTest {
 
     @Test
     void bothKernelsAgreeWithEachOther() {
-        GemmKernel vector = GemmKernels.vectorIfAvailable();
-        assertNotNull(vector);
+        GemmKernel vector = vectorKernel();
         long seed = 500;
         for (Case cs : cases()) {
             float[] v = run(vector, cs, THREE, seed);
@@ -182,8 +235,10 @@ class SgemmTest {
     @Test
     void theKernelSettingIsValidated() {
         assertSame(ScalarGemmKernel.INSTANCE, GemmKernels.choose("java").kernel());
-        assertSame(VectorGemmKernel.INSTANCE, GemmKernels.choose("vector").kernel());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GemmKernels.choose("fast"));
+        assertSame(ScalarGemmKernel.INSTANCE, GemmKernels.choose(" Java ").kernel());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmKernels.choose("fast"));
         assertTrue(e.getMessage().contains("convnet4j.gemm") && e.getMessage().contains("'fast'"), e.getMessage());
+        vectorKernel();
+        assertSame(VectorGemmKernel.INSTANCE, GemmKernels.choose("vector").kernel());
     }
 }
