@@ -37,7 +37,7 @@ public final class OnnxImport {
     /**
      * A translated model: its architecture, every parameter and buffer it needs under our names
      * (layer.weight, layer.bias, layer.running_mean...), and for each that came from an ONNX
-     * initializer, that initializer's name (a zero bias made for a bias-free op has none).
+     * initializer, that initializer's name (the zero bias made for a MatMul without an Add has none).
      */
     public record Result(NetworkSpec spec, Map<String, float[]> weights, Map<String, String> nameMap) {
         public Result {
