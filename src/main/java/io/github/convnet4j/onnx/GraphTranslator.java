@@ -104,7 +104,9 @@ final class GraphTranslator {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": the translated network is not accepted: " + e.getMessage(), e);
         }
-        return new OnnxImport.Result(spec, weights, nameMap);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        model.getMetadataPropsList().forEach(e -> metadata.put(e.getKey(), e.getValue())); // a repeated key: the last
+        return new OnnxImport.Result(spec, weights, nameMap, metadata);
     }
 
     private int opset(OnnxMl.ModelProto model) throws ModelFormatException {

@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import io.github.convnet4j.cli.Main;
 import io.github.convnet4j.cpu.CpuBackend;
+import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.infer.Classifier;
+import io.github.convnet4j.infer.Prediction;
+import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.nn.NetworkSpec;
 import io.github.convnet4j.nn.Parameter;
@@ -120,6 +125,43 @@ class OnnxRoundTripTest {
                 assertTrue(Tolerance.agrees(outputs[0], outputs[1]), "a perturbation within the tolerance");
                 assertThrows(AssertionFailedError.class, () -> assertIdenticalOutputs(net, back));
             }
+        }
+    }
+
+    /**
+     * The CLI both ways: {@code convnet4j export} then {@code convnet4j import}, and the original model
+     * file, the exported .onnx and the re-imported model file classify the same pixels alike: the same
+     * classes, class names (carried in metadata_props) and probabilities, the normalisation applied.
+     */
+    @Test
+    void cliExportThenImportClassifiesTheSame() throws Exception {
+        Path original = dir.resolve("lenet.safetensors");
+        Path onnx = dir.resolve("lenet.onnx");
+        Path back = dir.resolve("back.safetensors");
+        List<String> names = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
+        try (Network net = ExportedNetworks.lenet(cpu)) {
+            ModelFile.save(net, original, Map.of("classes", String.join("\n", names),
+                    "normalization", new Normalization(new float[] {0.1307f}, new float[] {0.3081f}).encode()));
+        }
+        assertEquals(0, Main.run("export", original.toString(), "-o", onnx.toString()));
+        assertEquals(0, Main.run("import", onnx.toString(), "-o", back.toString()));
+        java.util.Random rng = new java.util.Random(5);
+        List<float[]> images = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            float[] img = new float[28 * 28];
+            for (int j = 0; j < img.length; j++) {
+                img[j] = rng.nextFloat();
+            }
+            images.add(img);
+        }
+        try (Classifier a = Classifier.load(original); Classifier b = Classifier.load(back);
+             Classifier c = Classifier.load(onnx)) {
+            assertEquals(names, b.classes());
+            assertEquals(names, c.classes());
+            List<List<Prediction>> want = a.predictBatch(images, 3);
+            assertEquals(want, b.predictBatch(images, 3));
+            assertEquals(want, c.predictBatch(images, 3));
+            assertTrue(want.stream().map(p -> p.get(0).classIndex()).distinct().count() > 1, "not one class for all");
         }
     }
 
