@@ -125,7 +125,7 @@ public final class Classifier implements AutoCloseable {
 
     /**
      * Loads a model file onto a CPU backend with one replica per processor. A {@code .onnx} file is
-     * imported ({@link #loadOnnx}) with its classes named 0..N-1.
+     * imported ({@link #loadOnnx}) with the class names and normalisation of its metadata_props, if any.
      */
     public static Classifier load(Path file) throws IOException {
         if (String.valueOf(file.getFileName()).toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
@@ -139,8 +139,9 @@ public final class Classifier implements AutoCloseable {
     /**
      * Imports an ONNX model (see {@link OnnxImport}) onto a CPU backend with one replica per processor. Its input
      * must be images (N, C, H, W) and its output one score per class; a final Softmax is dropped, as scores are
-     * turned into probabilities here. {@code classNames} names the classes (empty: 0..N-1). No normalisation is
-     * applied: the model gets pixels in [0, 1], so a model that expects normalised input must carry that itself.
+     * turned into probabilities here. {@code classNames} names the classes (empty: the names in the model's
+     * {@code metadata_props}, where our export puts them, else 0..N-1). The normalisation in {@code metadata_props}
+     * (our export's) is applied to the pixels in [0, 1]; without one the model gets them as they are.
      */
     public static Classifier loadOnnx(Path file, List<String> classNames) throws IOException {
         String source = file.toString();
@@ -155,10 +156,12 @@ public final class Classifier implements AutoCloseable {
             throw new IllegalArgumentException(source + ": " + classNames.size() + " class names for " + out.dim(1)
                     + " output scores");
         }
+        ModelContract exported = ModelContract.of(source, item, out.dim(1), r.metadata());
+        ModelContract contract = classNames.isEmpty() ? exported
+                : new ModelContract(item, List.copyOf(classNames), exported.normalization());
         int n = Runtime.getRuntime().availableProcessors();
         Backend cpu = new CpuBackend();
-        return new Classifier(cpu, true, source, n, () -> new ModelContract(item, List.copyOf(classNames), null),
-                () -> OnnxImport.build(cpu, source, r));
+        return new Classifier(cpu, true, source, n, () -> contract, () -> OnnxImport.build(cpu, source, r));
     }
 
     /** Loads a model from a stream (the caller closes it). */

@@ -41,9 +41,14 @@ record ModelContract(Shape itemShape, List<String> classes, Normalization normal
             throw new ModelFormatException(source + ": the network's output " + out
                     + " is not one score per class (N, classes)");
         }
-        String names = contents.metadata().get(CLASSES_KEY);
-        return new ModelContract(item, classes(source, names, out.dim(1)),
-                normalization(source, contents.metadata().get(NORMALIZATION_KEY), item.dim(0)));
+        return of(source, item, out.dim(1), contents.metadata());
+    }
+
+    /** The contract of an image model with {@code scores} outputs, from its metadata (a model file's, or an ONNX model's metadata_props). */
+    static ModelContract of(String source, Shape item, int scores, java.util.Map<String, String> metadata)
+            throws ModelFormatException {
+        return new ModelContract(item, classes(source, metadata.get(CLASSES_KEY), scores),
+                normalization(source, metadata.get(NORMALIZATION_KEY), item.dim(0)));
     }
 
     private static List<String> classes(String source, String names, int scores) throws ModelFormatException {

@@ -30,7 +30,7 @@ final class GraphTranslator {
     static final int MAX_OPSET = 17;
     static final List<String> SUPPORTED_OPS = List.of("Conv", "Gemm", "MatMul", "MaxPool", "AveragePool",
             "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh",
-            "Softplus", "LRN", "Dropout", "Flatten", "Reshape", "Add", "Concat", "Softmax", "LogSoftmax", "Transpose",
+            "Softplus", "LRN", "Dropout", "Flatten", "Reshape", "Add", "Sum", "Concat", "Softmax", "LogSoftmax", "Transpose",
             "Identity", "Constant", "Pad");
 
     private final String source;
@@ -104,7 +104,9 @@ final class GraphTranslator {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": the translated network is not accepted: " + e.getMessage(), e);
         }
-        return new OnnxImport.Result(spec, weights, nameMap);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        model.getMetadataPropsList().forEach(e -> metadata.put(e.getKey(), e.getValue())); // a repeated key: the last
+        return new OnnxImport.Result(spec, weights, nameMap, metadata);
     }
 
     private int opset(OnnxMl.ModelProto model) throws ModelFormatException {
@@ -207,6 +209,7 @@ final class GraphTranslator {
             case "Gemm" -> gemm(n, a);
             case "MatMul" -> matMul(n);
             case "Add" -> add(n);
+            case "Sum" -> sum(n);
             case "MaxPool", "AveragePool" -> pool(n, a, op.equals("MaxPool"));
             case "GlobalAveragePool" -> globalPool(n, false);
             case "GlobalMaxPool" -> globalPool(n, true);
@@ -561,13 +564,16 @@ final class GraphTranslator {
         int pw = symmetric[0] ? p[1][0] : 0;
         Map<String, Object> args = new HashMap<>(Map.of("out", out, "kh", kernel[0], "kw", kernel[1], "sh", stride[0],
                 "sw", stride[1], "ph", ph, "pw", pw, "rounding", "FLOOR"));
-        args.put("bias", true);
+        // A Conv without a bias input (PyTorch's bias=False before a batch norm) gets no bias parameter:
+        // a zero one would be a trainable tensor the model never had.
+        args.put("bias", b != null);
         Map<String, String> origins = new HashMap<>(Map.of("weight", w.name()));
+        Map<String, float[]> tensors = new HashMap<>(Map.of("weight", w.floats()));
         if (b != null) {
             origins.put("bias", b.name());
+            tensors.put("bias", b.floats());
         }
-        live.put(n.getOutput(0), layer(name, "conv", args, List.of(from),
-                Map.of("weight", w.floats(), "bias", b != null ? b.floats() : new float[out]), origins));
+        live.put(n.getOutput(0), layer(name, "conv", args, List.of(from), tensors, origins));
     }
 
     private void gemm(OnnxMl.NodeProto n, Attributes a) throws ModelFormatException {
@@ -669,6 +675,22 @@ final class GraphTranslator {
         live.put(n.getOutput(0), x);
     }
 
+    /** Sum of two or more computed values of one shape (ONNX's n-ary Add); of one value, that value. */
+    private void sum(OnnxMl.NodeProto n) throws ModelFormatException {
+        if (n.getInputCount() < 1) {
+            throw new ModelFormatException(where + ": Sum takes at least one input, got none");
+        }
+        List<String> in = new ArrayList<>();
+        for (int k = 0; k < n.getInputCount(); k++) {
+            in.add(liveInput(n, k));
+        }
+        if (in.size() == 1) {
+            live.put(n.getOutput(0), in.get(0));
+            return;
+        }
+        live.put(n.getOutput(0), layer(layerName(n, null), "add", Map.of(), in, Map.of(), Map.of()));
+    }
+
     private void pool(OnnxMl.NodeProto n, Attributes a, boolean max) throws ModelFormatException {
         String op = n.getOpType();
         String in = liveInput(n, 0);
@@ -679,6 +701,12 @@ final class GraphTranslator {
         requireNchw(in, op);
         requireNoDilation(a, op);
         int[] stride = pair(a, "strides", 1, op);
+        if (!max && tiles(a, shapeOf(in), kernel, stride)) {
+            Shape s = shapeOf(in);
+            live.put(n.getOutput(0), layer(layerName(n, null), "adaptive_avgpool", Map.of("out_h", s.dim(2) / kernel[0],
+                    "out_w", s.dim(3) / kernel[1]), List.of(in), Map.of(), Map.of()));
+            return;
+        }
         if (kernel[0] != kernel[1] || stride[0] != stride[1]) {
             throw unsupported("kernel " + Arrays.toString(kernel) + " strides " + Arrays.toString(stride)
                     + "; only square windows with equal strides are supported", op + "(non-square)");
@@ -703,6 +731,21 @@ final class GraphTranslator {
             args.put("count_include_pad", includePad || zeroPad || !from.equals(in));
         }
         live.put(n.getOutput(0), layer(name, max ? "maxpool" : "avgpool", args, List.of(from), Map.of(), Map.of()));
+    }
+
+    /**
+     * Whether a non-square average pool tiles its input: window = stride on each axis, no padding,
+     * and each window size divides its dimension. Then every output is the mean of one k_h × k_w
+     * block, which is exactly an adaptive average pool to (H / k_h, W / k_w) (how such a pool is
+     * exported); our square pooling layers cannot take the window.
+     */
+    private boolean tiles(Attributes a, Shape in, int[] kernel, int[] stride) throws ModelFormatException {
+        if (kernel[0] == kernel[1] || kernel[0] != stride[0] || kernel[1] != stride[1]) {
+            return false;
+        }
+        int[][] p = pads(a, in, kernel, stride);
+        boolean unpadded = p[0][0] + p[0][1] + p[1][0] + p[1][1] == 0;
+        return unpadded && in.dim(2) % kernel[0] == 0 && in.dim(3) % kernel[1] == 0;
     }
 
     private void globalPool(OnnxMl.NodeProto n, boolean max) throws ModelFormatException {

@@ -37,12 +37,20 @@ public final class OnnxImport {
     /**
      * A translated model: its architecture, every parameter and buffer it needs under our names
      * (layer.weight, layer.bias, layer.running_mean...), and for each that came from an ONNX
-     * initializer, that initializer's name (a zero bias made for a bias-free op has none).
+     * initializer, that initializer's name (the zero bias made for a MatMul without an Add has none);
+     * and the model's {@code metadata_props} (where our export keeps the class names and normalisation).
      */
-    public record Result(NetworkSpec spec, Map<String, float[]> weights, Map<String, String> nameMap) {
+    public record Result(NetworkSpec spec, Map<String, float[]> weights, Map<String, String> nameMap,
+                         Map<String, String> metadata) {
         public Result {
             weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
             nameMap = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(nameMap));
+            metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        }
+
+        /** A result without metadata. */
+        public Result(NetworkSpec spec, Map<String, float[]> weights, Map<String, String> nameMap) {
+            this(spec, weights, nameMap, Map.of());
         }
     }
 
@@ -110,7 +118,7 @@ public final class OnnxImport {
         if (shorter.plan().outputShape().rank() != 2) {
             return r;
         }
-        return new Result(shorter, r.weights(), r.nameMap());
+        return new Result(shorter, r.weights(), r.nameMap(), r.metadata());
     }
 
     /** The name map as the JSON object stored under {@link #NAME_MAP_KEY} (keys sorted). */

@@ -90,4 +90,36 @@ class OnnxCliTest {
         assertEquals(2, run("onnx-check", dir.resolve("none").toString()));
         assertTrue(captured[1].trim().lines().count() == 1, captured[1]);
     }
+
+    /** Class names and normalisation in metadata_props are kept by import, and checked against the model first. */
+    @Test
+    void importKeepsTheExportedClassesAndNormalisationAndRefusesOnesThatDoNotFit() throws Exception {
+        Path ok = withMetadata("ok.onnx", "a\nb\nc", "[0.5];[0.25]");
+        Path out = dir.resolve("ok.safetensors");
+        assertEquals(0, run("import", ok.toString(), "-o", out.toString()), captured[1]);
+        Map<String, String> meta = SafeTensors.read(out).metadata();
+        assertEquals("a\nb\nc", meta.get("classes"));
+        assertEquals("[0.5];[0.25]", meta.get("normalization"));
+        assertEquals(0, run("import", ok.toString(), "-o", out.toString(), "--force", "--classes", "x,y,z"), captured[1]);
+        assertEquals("x\ny\nz", SafeTensors.read(out).metadata().get("classes"));
+        Path twoNames = withMetadata("two.onnx", "a\nb", "[0.5];[0.25]");
+        assertEquals(2, run("import", twoNames.toString(), "-o", dir.resolve("x.safetensors").toString()));
+        assertTrue(captured[1].contains("metadata_props 'classes' names 2 classes, but the model has 3"), captured[1]);
+        Path twoChannels = withMetadata("rgb.onnx", "a\nb\nc", "[0.5, 0.5];[0.25, 0.25]");
+        assertEquals(2, run("import", twoChannels.toString(), "-o", dir.resolve("x.safetensors").toString()));
+        assertTrue(captured[1].contains("'normalization' has 2 means and 2 stds, the model's input has 1"), captured[1]);
+        Path garbled = withMetadata("bad.onnx", "a\nb\nc", "[0.5];[x]");
+        assertEquals(2, run("import", garbled.toString(), "-o", dir.resolve("x.safetensors").toString()));
+        assertTrue(captured[1].contains("'normalization' is unreadable"), captured[1]);
+        assertTrue(Files.notExists(dir.resolve("x.safetensors")));
+    }
+
+    private Path withMetadata(String name, String classes, String normalization) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, TestModels.smallCnn().toBuilder()
+                .addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("classes").setValue(classes))
+                .addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("normalization")
+                        .setValue(normalization)).build().toByteArray());
+        return f;
+    }
 }
