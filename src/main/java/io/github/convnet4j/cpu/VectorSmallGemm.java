@@ -215,20 +215,28 @@ final class VectorSmallGemm {
         VectorGemmKernel.addTile(tile, NR, rows, NR, alpha, overwrite, c, cOff + g * ldc + j, ldc);
     }
 
-    /** The last, narrower block of columns: the same FMA chain per element as a vector lane. */
+    /**
+     * The last, narrower block of columns: the same FMA chain per element as a vector lane. The
+     * columns' chains advance side by side through k (one row of B at a time), so they run in
+     * parallel instead of one latency-bound chain after another.
+     */
     private static void scalarBlock(int g, int rows, int j, int width, int q0, int q1, float alpha,
                                     float[] a, int aOff, int rowStride, int colStride,
                                     float[] b, int bOff, int ldb, boolean overwrite, float[] c, int cOff, int ldc) {
+        float[] sums = LANES.get();
         for (int r = 0; r < rows; r++) {
             int ar = aOff + (g + r) * rowStride;
-            for (int jj = 0; jj < width; jj++) {
-                float sum = 0f;
-                int bi = bOff + q0 * ldb + j + jj;
-                for (int q = q0; q < q1; q++, bi += ldb) {
-                    sum = Math.fma(a[ar + q * colStride], b[bi], sum);
+            java.util.Arrays.fill(sums, 0, width, 0f);
+            int bi = bOff + q0 * ldb + j;
+            for (int q = q0; q < q1; q++, bi += ldb) {
+                float x = a[ar + q * colStride];
+                for (int jj = 0; jj < width; jj++) {
+                    sums[jj] = Math.fma(x, b[bi + jj], sums[jj]);
                 }
-                int at = cOff + (g + r) * ldc + j + jj;
-                c[at] = overwrite ? sum * alpha : Math.fma(sum, alpha, c[at]);
+            }
+            int at = cOff + (g + r) * ldc + j;
+            for (int jj = 0; jj < width; jj++) {
+                c[at + jj] = overwrite ? sums[jj] * alpha : Math.fma(sums[jj], alpha, c[at + jj]);
             }
         }
     }
