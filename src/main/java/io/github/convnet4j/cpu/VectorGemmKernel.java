@@ -261,43 +261,24 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * c[r][j] = fma(tile[r][j], alpha, c[r][j]), or tile[r][j]·alpha when overwriting, for the
-     * rows × cols block (tile rows are {@code tileStride} apart); whole vectors where they fit,
-     * the same operation per element elsewhere.
+     * c[r][j] = fma(tile[r][j], alpha, c[r][j]) for the rows × cols block (tile rows are
+     * {@code tileStride} apart), with 0 for c[r][j] when overwriting (C is then not read, so NaN
+     * garbage in it does not survive); whole vectors where they fit, the same fma per element elsewhere.
      */
     static void addTile(float[] tile, int tileStride, int rows, int cols, float alpha, boolean overwrite,
                         float[] c, int cOff, int ldc) {
-        if (overwrite) {
-            storeTile(tile, tileStride, rows, cols, alpha, c, cOff, ldc);
-            return;
-        }
         FloatVector al = FloatVector.broadcast(SPECIES, alpha);
+        FloatVector zero = FloatVector.zero(SPECIES);
         int vectorCols = cols - cols % VL;
         for (int r = 0; r < rows; r++) {
             int row = cOff + r * ldc;
             int t = r * tileStride;
             for (int j = 0; j < vectorCols; j += VL) {
-                FloatVector.fromArray(SPECIES, tile, t + j).fma(al, FloatVector.fromArray(SPECIES, c, row + j))
-                        .intoArray(c, row + j);
+                FloatVector old = overwrite ? zero : FloatVector.fromArray(SPECIES, c, row + j);
+                FloatVector.fromArray(SPECIES, tile, t + j).fma(al, old).intoArray(c, row + j);
             }
             for (int j = vectorCols; j < cols; j++) {
-                c[row + j] = Math.fma(tile[t + j], alpha, c[row + j]);
-            }
-        }
-    }
-
-    private static void storeTile(float[] tile, int tileStride, int rows, int cols, float alpha,
-                                  float[] c, int cOff, int ldc) {
-        FloatVector al = FloatVector.broadcast(SPECIES, alpha);
-        int vectorCols = cols - cols % VL;
-        for (int r = 0; r < rows; r++) {
-            int row = cOff + r * ldc;
-            int t = r * tileStride;
-            for (int j = 0; j < vectorCols; j += VL) {
-                FloatVector.fromArray(SPECIES, tile, t + j).mul(al).intoArray(c, row + j);
-            }
-            for (int j = vectorCols; j < cols; j++) {
-                c[row + j] = tile[t + j] * alpha;
+                c[row + j] = Math.fma(tile[t + j], alpha, overwrite ? 0f : c[row + j]);
             }
         }
     }

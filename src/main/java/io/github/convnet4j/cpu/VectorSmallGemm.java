@@ -156,7 +156,7 @@ final class VectorSmallGemm {
             for (int r = 0; r < rows; r++) {
                 int at = cOff + (g + r) * ldc + j + col;
                 float sum = finish(lanes, (4 * col + r) * VL, a, a0 + r * lda, b, bRow, vectorEnd, k);
-                c[at] = overwrite ? sum * alpha : Math.fma(sum, alpha, c[at]);
+                c[at] = Math.fma(sum, alpha, overwrite ? 0f : c[at]);
             }
         }
     }
@@ -236,7 +236,7 @@ final class VectorSmallGemm {
             }
             int at = cOff + (g + r) * ldc + j;
             for (int jj = 0; jj < width; jj++) {
-                c[at + jj] = overwrite ? sums[jj] * alpha : Math.fma(sums[jj], alpha, c[at + jj]);
+                c[at + jj] = Math.fma(sums[jj], alpha, overwrite ? 0f : c[at + jj]);
             }
         }
     }
