@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * GoogLeNet, built for ImageNet, learns from 28×28 Fashion-MNIST zero-padded to 32×32 (as
  * {@code train --pad-to 32} does): on the bundled sample, every step's loss is finite and the last
  * steps' mean is clearly below both the first steps' and chance's ({@link LossFalls}); with a
- * learning rate too small to learn, the same check fails. About 19 s on 2 cores (0.47 s a step at
+ * learning rate too small to learn, the same check fails. About 17 s on 2 cores (0.47 s a step at
  * batch 16). VGG-11 is not trained here: its classifier is 25088×4096 weights even at 32×32 (129
  * million parameters, 2 GB with Adam's state), a step costs 0.6 to 1 s, and its loss, which starts
  * far above chance, needs about 50 steps to fall clearly below chance (20 steps left it at 2.61);
