@@ -2,6 +2,7 @@ package io.github.convnet4j.cli;
 
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.ImageFolder;
+import io.github.convnet4j.data.Padding;
 import io.github.convnet4j.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,6 +37,14 @@ abstract class DataOptions {
 
     @Option(names = "--download", description = "download Fashion-MNIST (SHA-256 verified) if not found locally")
     boolean download;
+
+    @Option(names = "--pad-to", paramLabel = "SIDE", description = "fashion-mnist, mnist, cifar10: zero-pad the images,"
+            + " centred, to SIDExSIDE pixels (pixels unchanged, no resizing), e.g. 32 for vgg* and googlenet on 28x28 images;"
+            + " a model trained so takes the same option in eval, predict --index and visualize")
+    Integer padTo;
+
+    /** The largest --pad-to, as for --input-shape's sides. */
+    static final int MAX_PAD_SIDE = 4096;
 
     /** The --limit given, or null. */
     abstract Integer limit();
@@ -76,10 +85,35 @@ abstract class DataOptions {
             }
             InputFiles.requireFolder("--test-data", testDir, "one sub-folder of images per class");
         }
+        if (padTo != null) {
+            checkPadTo();
+        }
     }
 
-    /** The shape of the data set's items where it is fixed (null for a folder, whose images take the model's shape). */
+    private void checkPadTo() {
+        if (isFolder()) {
+            throw new IllegalArgumentException("--pad-to is for fashion-mnist, mnist and cifar10; --dataset folder sizes its"
+                    + " images with --input-shape");
+        }
+        Shape data = loadedItemShape();
+        int least = Math.max(data.dim(1), data.dim(2));
+        if (padTo < least || padTo > MAX_PAD_SIDE) {
+            throw new IllegalArgumentException("--pad-to must be between " + least + " (the side of " + dataset + "'s "
+                    + ModelInputs.describe(data) + " images: padding only enlarges) and " + MAX_PAD_SIDE + ", got " + padTo);
+        }
+    }
+
+    /**
+     * The shape of the data set's items where it is fixed, after --pad-to (null for a folder, whose
+     * images take the model's shape).
+     */
     Shape fixedItemShape() {
+        Shape s = loadedItemShape();
+        return s == null || padTo == null ? s : Shape.of(s.dim(0), padTo, padTo);
+    }
+
+    /** The items' shape as the files hold them, before --pad-to. */
+    private Shape loadedItemShape() {
         return switch (dataset.toLowerCase(Locale.ROOT)) {
             case "cifar10" -> Shape.of(3, 32, 32);
             case "folder" -> null;
@@ -94,7 +128,8 @@ abstract class DataOptions {
 
     /**
      * Loads the data set; a folder's images become {@code folderShape} items, with the classes
-     * {@code classNames} (a model's; null: the folder's sub-folders).
+     * {@code classNames} (a model's; null: the folder's sub-folders). For a data set of fixed shape,
+     * {@code folderShape} (a model's, or null) must be its shape after --pad-to.
      */
     DataSources.Split load(Shape folderShape, List<String> classNames) throws IOException {
         checkOptions();
@@ -103,6 +138,7 @@ abstract class DataOptions {
             s = DataSources.folder(dir, testDir, folderShape, classNames, badImages.equals("skip")
                     ? ImageFolder.BadImages.SKIP : ImageFolder.BadImages.FAIL, w -> System.err.println("convnet4j: warning: " + w));
         } else {
+            requireModelShape(folderShape, fixedItemShape()); // before reading 70,000 images
             s = DataSources.load(dataset, DataSources.Options.defaults().withDataDir(dir).withDownload(download));
         }
         if (classNames != null && !isFolder() && !classNames.equals(s.test().classNames())) {
@@ -117,7 +153,30 @@ abstract class DataOptions {
         } else if (limit != null) {
             s = new DataSources.Split(s.train().head(limit), s.test(), s.source() + " (first " + limit + " training images)");
         }
+        if (!isFolder()) {
+            s = padded(s); // after --limit: only the images used are copied
+        }
         return s;
+    }
+
+    private DataSources.Split padded(DataSources.Split s) {
+        if (padTo == null || s.train().itemShape().equals(fixedItemShape())) {
+            return s;
+        }
+        return new DataSources.Split(Padding.centred(s.train(), padTo, padTo), Padding.centred(s.test(), padTo, padTo),
+                s.source() + " (zero-padded to " + ModelInputs.describe(fixedItemShape()) + ")");
+    }
+
+    /** A model file's images must be the data set's (after --pad-to): say which option makes them so. */
+    private void requireModelShape(Shape model, Shape data) {
+        if (model == null || model.equals(data)) {
+            return;
+        }
+        boolean padding = model.dim(0) == data.dim(0) && model.dim(1) == model.dim(2) && model.dim(1) > data.dim(1)
+                && model.dim(2) > data.dim(2);
+        throw new IllegalArgumentException("the model takes " + ModelInputs.describe(model) + " images, but --dataset "
+                + dataset + " has " + ModelInputs.describe(data) + (padding ? "; if it was trained with --pad-to "
+                + model.dim(1) + ", add --pad-to " + model.dim(1) : ""));
     }
 
     private static String abbreviate(List<String> names) {

@@ -120,10 +120,13 @@ final class ModelInputs {
     }
 
     private static IllegalArgumentException tooSmall(String model, Shape item, String data, int min) {
+        // A data set of fixed shape (data is "--dataset NAME") grows by zero-padding; other images are resized.
+        String bigger = data.startsWith("--dataset ") ? "--pad-to " + min + " (zero-padding, centred)"
+                : "--dataset folder with --input-shape " + item.dim(0) + "x" + folderDefault(model).dim(1) + "x"
+                + folderDefault(model).dim(2);
         return new IllegalArgumentException("--model " + model + " needs images of at least " + min + "x" + min
                     + " pixels, but " + data + " has " + describe(item) + "; use a model for small images (lenet,"
-                    + " simpleconvnet, resnet20), or --dataset folder with --input-shape " + item.dim(0) + "x"
-                + folderDefault(model).dim(1) + "x" + folderDefault(model).dim(2));
+                    + " simpleconvnet, resnet20), or " + bigger);
     }
 
     /** "CxHxW", e.g. 3x64x64: 1 or 3 channels, sides from 1 to 4096. */

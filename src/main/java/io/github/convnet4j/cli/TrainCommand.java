@@ -189,7 +189,7 @@ final class TrainCommand implements Callable<Integer> {
         if (inputShape != null && !data.isFolder()) {
             Shape fixed = data.fixedItemShape();
             throw new IllegalArgumentException("--input-shape is for --dataset folder; " + data.dataset + " has "
-                    + fixed.dim(0) + "x" + fixed.dim(1) + "x" + fixed.dim(2) + " images");
+                    + fixed.dim(0) + "x" + fixed.dim(1) + "x" + fixed.dim(2) + " images (--pad-to SIDE zero-pads them)");
         }
         Shape item = data.isFolder() ? folderShape() : data.fixedItemShape();
         ModelInputs.requireFits(model, item, data.isFolder() ? "--input-shape" : "--dataset " + data.dataset);

@@ -142,7 +142,7 @@ class FirstHourCliTest {
                 + " alexnet, vgg11, vgg16, vgg16-bn, googlenet, resnet18, resnet34, resnet50, resnet20]", "train", "--model",
                 "resnet", "--data", d},
             {"--model alexnet needs images of at least 63x63 pixels, but --dataset fashion-mnist has 1x28x28; use a model"
-                + " for small images (lenet, simpleconvnet, resnet20), or --dataset folder with --input-shape 1x224x224",
+                + " for small images (lenet, simpleconvnet, resnet20), or --pad-to 63 (zero-padding, centred)",
                 "train", "--model", "alexnet", "--data", d},
             {"--output " + folder + " is a folder; expected a file name, such as " + folder.resolve("model.safetensors"),
                 "train", "--output", folder.toString(), "--data", d},

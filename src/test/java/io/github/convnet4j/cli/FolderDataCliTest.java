@@ -76,6 +76,7 @@ class FolderDataCliTest {
                 + " e.g. 3x64x64; got '2x28x28'", r.errLine());
         r = CliRun.run("train", "--input-shape", "1x28x28");
         assertEquals(2, r.code());
-        assertEquals("convnet4j: --input-shape is for --dataset folder; fashion-mnist has 1x28x28 images", r.errLine());
+        assertEquals("convnet4j: --input-shape is for --dataset folder; fashion-mnist has 1x28x28 images"
+                + " (--pad-to SIDE zero-pads them)", r.errLine());
     }
 }

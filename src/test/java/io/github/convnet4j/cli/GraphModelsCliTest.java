@@ -81,11 +81,11 @@ class GraphModelsCliTest {
     @Test
     void aModelThatCannotTakeTheDataSaysSoBeforeLoading() {
         oneLineError("--model vgg11 needs images of at least 32x32 pixels, but --dataset fashion-mnist has 1x28x28; use"
-                + " a model for small images (lenet, simpleconvnet, resnet20), or --dataset folder with --input-shape"
-                + " 1x224x224", "train", "--model", "vgg11", "--device", "cpu", "--runs", dir.toString());
+                + " a model for small images (lenet, simpleconvnet, resnet20), or --pad-to 32 (zero-padding, centred)",
+                "train", "--model", "vgg11", "--device", "cpu", "--runs", dir.toString());
         oneLineError("--model googlenet needs images of at least 31x31 pixels, but --dataset fashion-mnist has 1x28x28;"
-                + " use a model for small images (lenet, simpleconvnet, resnet20), or --dataset folder with"
-                + " --input-shape 1x224x224", "bench", "epoch", "--model", "googlenet", "--device", "cpu");
+                + " use a model for small images (lenet, simpleconvnet, resnet20), or --pad-to 31 (zero-padding, centred)",
+                "bench", "epoch", "--model", "googlenet", "--device", "cpu");
         oneLineError("--input is for 'bench steps'; 'bench cpu' takes no input shape", "bench", "cpu", "--input",
                 "3x32x32");
     }
@@ -129,5 +129,43 @@ class GraphModelsCliTest {
         assertTrue(eval.contains("accuracy:"), eval);
         String predict = ok("predict", model.toString(), "--index", "0", "--data", data).out();
         assertTrue(predict.contains("test[0] (true: "), predict);
+    }
+
+    @Test
+    void padToZeroPadsTheImagesForTrainingAndTheModelsFileAsksForItAgain() throws Exception {
+        String data = sample().toString();
+        Path run = dir.resolve("padded");
+        Path model = run.resolve("model.safetensors");
+        String train = ok("train", "--model", "simpleconvnet", "--pad-to", "32", "--epochs", "1", "--limit", "64",
+                "--batch", "32", "--device", "cpu", "--run-dir", run.toString(), "--no-progress", "--data", data).out();
+        assertTrue(train.contains("(first 64 training images) (zero-padded to 1x32x32), 64 training and 500 test images"
+                + " of [1, 32, 32]"), train);
+        oneLineError("the model takes 1x32x32 images, but --dataset fashion-mnist has 1x28x28; if it was trained with"
+                + " --pad-to 32, add --pad-to 32", "eval", model.toString(), "--device", "cpu", "--data", data);
+        String eval = ok("eval", model.toString(), "--pad-to", "32", "--device", "cpu", "--data", data).out();
+        assertTrue(eval.contains("accuracy:"), eval);
+        String predict = ok("predict", model.toString(), "--index", "0", "--pad-to", "32", "--data", data).out();
+        assertTrue(predict.contains("test[0] (true: "), predict);
+        oneLineError("the model takes 1x32x32 images, but --dataset fashion-mnist has 1x36x36", "eval",
+                model.toString(), "--pad-to", "36", "--device", "cpu", "--data", data);
+    }
+
+    @Test
+    void badPadToValuesAreRefusedInOneLine() {
+        String d = dir.toString();
+        oneLineError("--pad-to must be between 28 (the side of fashion-mnist's 1x28x28 images: padding only enlarges)"
+                + " and 4096, got 20", "train", "--model", "googlenet", "--pad-to", "20", "--data", d);
+        oneLineError("--pad-to must be between 28 (the side of fashion-mnist's 1x28x28 images: padding only enlarges)"
+                + " and 4096, got 4097", "train", "--model", "googlenet", "--pad-to", "4097", "--data", d);
+        oneLineError("--pad-to must be between 32 (the side of cifar10's 3x32x32 images: padding only enlarges)"
+                + " and 4096, got 28", "bench", "epoch", "--dataset", "cifar10", "--pad-to", "28", "--data", d);
+        oneLineError("--pad-to is for fashion-mnist, mnist and cifar10; --dataset folder sizes its images with"
+                + " --input-shape", "train", "--dataset", "folder", "--pad-to", "32", "--data", d);
+        oneLineError("--model googlenet needs images of at least 31x31 pixels, but --dataset fashion-mnist has 1x30x30;"
+                + " use a model for small images (lenet, simpleconvnet, resnet20), or --pad-to 31 (zero-padding, centred)",
+                "train", "--model", "googlenet", "--pad-to", "30", "--data", d);
+        CliRun.Result r = CliRun.run("train", "--pad-to", "x");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--pad-to"), r.err());
     }
 }
