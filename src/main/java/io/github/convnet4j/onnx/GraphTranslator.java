@@ -36,6 +36,8 @@ final class GraphTranslator {
     private final String source;
     private final Path folder;
     private final OnnxMl.GraphProto graph;
+    /** Bounds the bytes decoded from all of this model's tensors together. */
+    private final DecodeBudget budget;
     private int opset;
     private final Map<String, OnnxTensor> constants = new HashMap<>();
     /** ONNX value name → our value name (a layer, or the network's input). */
@@ -53,17 +55,18 @@ final class GraphTranslator {
     private int declaredBatch = -1;
     private String where = "";
 
-    GraphTranslator(String source, Path folder, OnnxMl.ModelProto model) {
+    GraphTranslator(String source, Path folder, OnnxMl.ModelProto model, DecodeBudget budget) {
         this.source = source;
         this.folder = folder;
         this.graph = model.getGraph();
+        this.budget = budget;
     }
 
     /** The translation; {@code bound} supplies values for graph inputs that are weights (a backend test's data). */
     OnnxImport.Result translate(OnnxMl.ModelProto model, Map<String, OnnxTensor> bound) throws IOException {
         opset = opset(model);
         for (OnnxMl.TensorProto t : graph.getInitializerList()) {
-            constants.put(t.getName(), OnnxTensors.decode(source, t, folder));
+            constants.put(t.getName(), OnnxTensors.decode(source, t, folder, budget));
         }
         constants.putAll(bound);
         OnnxMl.ValueInfoProto input = dataInput();
@@ -284,7 +287,7 @@ final class GraphTranslator {
         OnnxMl.TensorProto t = a.tensor("value");
         String out = n.getOutput(0);
         if (t != null) {
-            OnnxTensor c = OnnxTensors.decode(source, t, folder);
+            OnnxTensor c = OnnxTensors.decode(source, t, folder, budget);
             constants.put(out, new OnnxTensor(out, c.dims(), c.floats(), c.ints()));
         } else if (a.has("value_float")) {
             constants.put(out, new OnnxTensor(out, new int[0], new float[] {a.real("value_float", 0)}, null));

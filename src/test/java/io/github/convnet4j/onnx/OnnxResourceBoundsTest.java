@@ -1,0 +1,97 @@
+package io.github.convnet4j.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import io.github.convnet4j.io.ModelFormatException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bounds on what a whole model may make the importer allocate, beyond the bounds of each tensor. */
+class OnnxResourceBoundsTest {
+    @TempDir
+    Path dir;
+
+    private Path sparse(String name, long bytes) throws Exception {
+        Path f = dir.resolve(name);
+        try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
+            r.setLength(bytes);
+        }
+        return f;
+    }
+
+    private static OnnxMl.TensorProto external(String name, int type, long elements, String location) {
+        return OnnxMl.TensorProto.newBuilder().setName(name).setDataType(type).addDims(elements)
+                .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue(location)).build();
+    }
+
+    /** The small CNN with {@code count} extra FLOAT initializers of {@code elements}, all at the start of big.bin. */
+    private Path modelWithExternalInitializers(int count, long elements) throws Exception {
+        OnnxMl.ModelProto m = TestModels.smallCnn();
+        OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
+        for (int i = 0; i < count; i++) {
+            g.addInitializer(external("big" + i, OnnxMl.TensorProto.DataType.FLOAT_VALUE, elements, "big.bin"));
+        }
+        Path f = dir.resolve("m.onnx");
+        Files.write(f, m.toBuilder().setGraph(g).build().toByteArray());
+        return f;
+    }
+
+    @Test
+    void theTotalDecodedOverAllInitializersIsBoundedBeforeAllocating() throws Exception {
+        sparse("big.bin", 1 << 22);
+        Path f = modelWithExternalInitializers(4, 1 << 18); // 1 MiB each
+        long limit = (3L << 20) + 4096;
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> OnnxImport.read(f, new DecodeBudget(limit, "a test's limit")));
+        String m = e.getMessage();
+        assertTrue(m.contains(f.toString()) && m.contains("'big2'") && m.contains("already decoded")
+                && m.contains("the limit is " + limit + " bytes, a test's limit"), m);
+        // the same model within a budget that holds it is read
+        assertTrue(OnnxImport.read(f, new DecodeBudget(8L << 20, "8 MiB")).weights().containsKey("conv1.weight"));
+    }
+
+    @Test
+    void fourGigabyteClaimsOnOneSparseFileAreRefusedInA64MegabyteJvm() throws Exception {
+        sparse("big.bin", 1L << 31);
+        Path f = modelWithExternalInitializers(4, 1L << 27); // 512 MiB of floats each, 2 GiB together
+        Path log = dir.resolve("fork.log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), OnnxHostileTest.ReadUnderSmallHeap.class.getName(),
+                f.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "forked JVM finished");
+        String out = Files.readString(log);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("REJECTED") && out.contains("'big0'") && out.contains("half of this JVM's maximum heap"),
+                out);
+    }
+
+    @Test
+    void aWideTypeTensorOverTheByteBoundIsRefusedNotOverflowed() throws Exception {
+        sparse("big.bin", 1L << 31);
+        for (int type : new int[] {OnnxMl.TensorProto.DataType.INT64_VALUE, OnnxMl.TensorProto.DataType.DOUBLE_VALUE}) {
+            OnnxMl.TensorProto t = external("w", type, 1L << 28, "big.bin");
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> OnnxTensors.decode("m.onnx", t, dir, new DecodeBudget(Long.MAX_VALUE / 4, "none")));
+            assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains((1L << 31) + " bytes, more than the "
+                    + OnnxTensors.MAX_TENSOR_BYTES), e.getMessage());
+        }
+    }
+
+    @Test
+    void theBudgetRefusesThePlantedOverrunAndCountsWhatItGave() throws Exception {
+        DecodeBudget b = new DecodeBudget(100, "test");
+        b.take("a", 60, 40);
+        assertEquals(60, b.used());
+        assertThrows(ModelFormatException.class, () -> b.take("b", 30, 11));
+        b.take("c", 40, 0);
+        assertThrows(ModelFormatException.class, () -> b.take("d", 1, 0));
+    }
+}
