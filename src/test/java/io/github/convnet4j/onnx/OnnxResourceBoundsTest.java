@@ -94,4 +94,74 @@ class OnnxResourceBoundsTest {
         b.take("c", 40, 0);
         assertThrows(ModelFormatException.class, () -> b.take("d", 1, 0));
     }
+
+    /** A length-delimited field: tag, varint length, content. */
+    private static byte[] field(int number, byte[] content) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(number << 3 | 2);
+        for (long v = content.length; ; v >>>= 7) {
+            if (v < 0x80) {
+                b.write((int) v);
+                break;
+            }
+            b.write((int) (v & 0x7f | 0x80));
+        }
+        b.writeBytes(content);
+        return b.toByteArray();
+    }
+
+    /** {@code count} empty entries of field 1 ({@code 0a 00}): nodes of a graph, inputs of a node. */
+    private static byte[] emptyEntries(int count) {
+        byte[] b = new byte[2 * count];
+        for (int i = 0; i < b.length; i += 2) {
+            b[i] = 0x0a;
+        }
+        return b;
+    }
+
+    private String readInSmallJvm(String heap, Path... files) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-cp",
+                System.getProperty("java.class.path"), OnnxHostileTest.ReadUnderSmallHeap.class.getName()));
+        for (Path f : files) {
+            cmd.add(f.toString());
+        }
+        Path log = dir.resolve("fork.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "forked JVM finished");
+        String out = Files.readString(log);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void twentyMillionEmptyNodesOrNodeInputsAreCountedBeforeParsingInA256MegabyteJvm() throws Exception {
+        Path nodes = dir.resolve("nodes.onnx");
+        Files.write(nodes, field(7, emptyEntries(20_000_000)));
+        Path inputs = dir.resolve("inputs.onnx");
+        Files.write(inputs, field(7, field(1, emptyEntries(20_000_000))));
+        String out = readInSmallJvm("-Xmx256m", nodes, inputs);
+        assertTrue(out.contains(nodes + ": more than the " + OnnxReader.MAX_NODES + " nodes accepted"), out);
+        assertTrue(out.contains(inputs + ": more than the " + OnnxReader.MAX_NODE_VALUES + " inputs of a node"), out);
+        assertEquals(2, out.lines().filter(l -> l.startsWith("REJECTED")).count(), out);
+    }
+
+    @Test
+    void theWireScanCountsOverRepeatedGraphOccurrencesAndAcceptsRealModels() throws Exception {
+        // protobuf merges repeated occurrences of the graph field: 2 x 40,000 nodes is 80,000
+        byte[] half = field(7, emptyEntries(40_000));
+        byte[] twice = java.util.Arrays.copyOf(half, 2 * half.length);
+        System.arraycopy(half, 0, twice, half.length, half.length);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelWireScan.requireBounds("t.onnx", twice));
+        assertTrue(e.getMessage().contains("more than the " + OnnxReader.MAX_NODES + " nodes"), e.getMessage());
+        ModelWireScan.requireBounds("ok.onnx", half);
+        ModelWireScan.requireBounds("cnn.onnx", TestModels.smallCnn().toByteArray());
+        // a node with 65 attributes is refused, 64 accepted
+        byte[] attributes = new byte[2 * 65];
+        for (int i = 0; i < attributes.length; i += 2) {
+            attributes[i] = 5 << 3 | 2;
+        }
+        assertThrows(ModelFormatException.class, () -> ModelWireScan.requireBounds("a.onnx", field(7, field(1, attributes))));
+        ModelWireScan.requireBounds("a.onnx", field(7, field(1, java.util.Arrays.copyOf(attributes, 128))));
+    }
 }
