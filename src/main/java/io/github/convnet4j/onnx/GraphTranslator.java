@@ -203,6 +203,7 @@ final class GraphTranslator {
                         + "'s first output is supported", op + "(output " + k + ")");
             }
         }
+        NodeArity.require(where, n, opset);
         Attributes a = new Attributes(where, n);
         switch (op) {
             case "Constant" -> constant(n, a);
@@ -264,6 +265,15 @@ final class GraphTranslator {
                     n.getOpType() + "(computed weight)");
         }
         return t;
+    }
+
+    /** The one value of a constant input that must hold exactly one (a scalar or a one-element tensor). */
+    private double scalar(OnnxTensor t, String what) throws ModelFormatException {
+        if (t.size() != 1) {
+            throw new ModelFormatException(where + ": " + what + " " + t.describe() + " must hold one value, it holds "
+                    + t.size());
+        }
+        return t.isFloat() ? t.floats()[0] : t.ints()[0];
     }
 
     private OnnxTensor floatConst(OnnxMl.NodeProto n, int k, boolean required) throws ModelFormatException {
@@ -845,15 +855,15 @@ final class GraphTranslator {
         if (opset >= 12) {
             OnnxTensor r = constInput(n, 1, false);
             OnnxTensor training = constInput(n, 2, false);
-            if (training != null && (training.isFloat() ? training.floats()[0] != 0 : training.ints()[0] != 0)) {
+            if (training != null && scalar(training, "training_mode") != 0) {
                 throw unsupported("training_mode true (random output in inference) is not supported",
                         "Dropout(training_mode)");
             }
             if (r != null) {
-                if (!r.isFloat() || r.size() != 1) {
+                if (!r.isFloat()) {
                     throw new ModelFormatException(where + ": ratio " + r.describe() + " must be one float");
                 }
-                ratio = r.floats()[0];
+                ratio = (float) scalar(r, "ratio");
             }
         } else if (opset < 7 && a.integer("is_test", 0) == 0) {
             // Opset 6's is_test=0 asked for training behaviour; inference is what an imported model runs.
