@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -180,8 +181,16 @@ final class OnnxTensors {
             throw new ModelFormatException(what + ": external data without a 'location'");
         }
         Path base = folder.toAbsolutePath().normalize();
-        Path file = base.resolve(location).normalize();
-        if (Path.of(location).isAbsolute() || !file.startsWith(base)) {
+        Path file;
+        boolean absolute;
+        try {
+            file = base.resolve(location).normalize();
+            absolute = Path.of(location).isAbsolute();
+        } catch (InvalidPathException e) {
+            throw new ModelFormatException(what + ": external data location '" + location.replace("\0", "\\0")
+                    + "' is not a file name here (" + e.getReason() + ")", e);
+        }
+        if (absolute || !file.startsWith(base)) {
             throw new ModelFormatException(what + ": external data '" + location + "' lies outside the model's folder "
                     + base + "; refused");
         }

@@ -164,4 +164,11 @@ class OnnxResourceBoundsTest {
         assertThrows(ModelFormatException.class, () -> ModelWireScan.requireBounds("a.onnx", field(7, field(1, attributes))));
         ModelWireScan.requireBounds("a.onnx", field(7, field(1, java.util.Arrays.copyOf(attributes, 128))));
     }
+
+    @Test
+    void aNulCharacterInAnExternalLocationNamesTheTensor() throws Exception {
+        OnnxMl.TensorProto t = external("w", OnnxMl.TensorProto.DataType.FLOAT_VALUE, 4, "w\0.bin");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxTensors.decode("m.onnx", t, dir));
+        assertTrue(e.getMessage().contains("m.onnx: tensor 'w'") && e.getMessage().contains("w\\0.bin"), e.getMessage());
+    }
 }
