@@ -171,4 +171,36 @@ class OnnxResourceBoundsTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxTensors.decode("m.onnx", t, dir));
         assertTrue(e.getMessage().contains("m.onnx: tensor 'w'") && e.getMessage().contains("w\\0.bin"), e.getMessage());
     }
+
+    /** A backend-test folder with the small CNN (one data input) and the given sparse files in test_data_set_0. */
+    private Path testFolder(String[] names, long[] sizes) throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("case"));
+        Files.write(folder.resolve("model.onnx"), TestModels.smallCnn().toByteArray());
+        Path set = Files.createDirectory(folder.resolve("test_data_set_0"));
+        for (int i = 0; i < names.length; i++) {
+            try (RandomAccessFile r = new RandomAccessFile(set.resolve(names[i]).toFile(), "rw")) {
+                r.setLength(sizes[i]);
+            }
+        }
+        return folder;
+    }
+
+    @Test
+    void onnxCheckCountsTheDataFilesAgainstTheGraphBeforeReadingAny() throws Exception {
+        long big = 200L << 20;
+        Path folder = testFolder(new String[] {"input_0.pb", "input_1.pb", "input_2.pb", "output_0.pb"},
+                new long[] {big, big, big, big});
+        OnnxCheck.FolderResult r = OnnxCheck.check(folder);
+        assertEquals(OnnxCheck.Status.FAIL, r.status(), r.line());
+        assertTrue(r.detail().contains("3 input_K.pb files, the graph takes ["), r.detail());
+    }
+
+    @Test
+    void onnxCheckBoundsTheTotalBytesOfADataSet() throws Exception {
+        long big = 200L << 20;
+        Path folder = testFolder(new String[] {"input_0.pb", "output_0.pb"}, new long[] {big, big});
+        OnnxCheck.FolderResult r = OnnxCheck.check(folder);
+        assertEquals(OnnxCheck.Status.FAIL, r.status(), r.line());
+        assertTrue(r.detail().contains((2 * big) + " bytes, more than the " + OnnxCheck.MAX_SET_BYTES), r.detail());
+    }
 }
