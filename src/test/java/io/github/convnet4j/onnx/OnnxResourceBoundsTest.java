@@ -59,7 +59,7 @@ class OnnxResourceBoundsTest {
     }
 
     @Test
-    void fourGigabyteClaimsOnOneSparseFileAreRefusedInA64MegabyteJvm() throws Exception {
+    void fourHalfGigabyteClaimsOnOneSparseFileAreRefusedInA64MegabyteJvm() throws Exception {
         sparse("big.bin", 1L << 31);
         Path f = modelWithExternalInitializers(4, 1L << 27); // 512 MiB of floats each, 2 GiB together
         Path log = dir.resolve("fork.log");
