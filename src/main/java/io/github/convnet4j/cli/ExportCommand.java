@@ -38,6 +38,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InputFiles.requireModelFile(model);
+        InputFiles.requireNotTheInput("-o", output, model);
         InputFiles.requireWritableTarget("-o", output, force, "model.onnx");
         if (checkData != null) {
             OptionRanges.between("--check-batch", checkBatch, 1, OnnxTestFolder.MAX_BATCH);

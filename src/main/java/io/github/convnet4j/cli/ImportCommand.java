@@ -38,7 +38,8 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InputFiles.requireFile(onnx, "the ONNX model");
+        InputFiles.requireOnnxFile(onnx);
+        InputFiles.requireNotTheInput("-o", output, onnx);
         InputFiles.requireWritableTarget("-o", output, force, "model.safetensors");
         OnnxImport.Result r = OnnxImport.forTraining(OnnxImport.read(onnx));
         int scores = r.spec().plan().outputShape().perItem();

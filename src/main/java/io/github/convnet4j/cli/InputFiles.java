@@ -63,6 +63,44 @@ final class InputFiles {
     }
 
     /**
+     * A file that the ONNX reader should see: a safetensors model (convnet4j's own format), an image,
+     * an archive or a pickle is named as such rather than left to fail as a corrupt protobuf.
+     */
+    static void requireOnnxFile(Path file) {
+        requireFile(file, "an ONNX model (.onnx)");
+        byte[] head;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(16);
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (FileSignatures.safetensorsHeaderFits(head, size)) {
+            throw new IllegalArgumentException(file + " is a convnet4j model file (safetensors), not an ONNX model;"
+                    + " it needs no import (convnet4j export writes ONNX from it)");
+        }
+        String looks = FileSignatures.describe(head);
+        // a protobuf's first bytes can look like text or like ONNX; only formats that are surely not ONNX are refused
+        if (looks != null && !looks.startsWith("an ONNX") && !looks.equals("a text file")) {
+            throw new IllegalArgumentException(file + " is not an ONNX model; it looks like " + looks);
+        }
+    }
+
+    /** The output must not be the input itself: writing it would destroy what is being read. */
+    static void requireNotTheInput(String option, Path output, Path input) {
+        try {
+            if (Files.exists(output) && Files.isSameFile(output, input)) {
+                throw new IllegalArgumentException(option + " " + output + " is the input file " + input
+                        + " itself; name another file");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + output + ": cannot be compared with " + input + " ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
      * A file that {@code --output}/{@code -o} may write: not a folder, and, unless {@code replace},
      * not an existing file.
      */

@@ -36,6 +36,8 @@ final class GraphTranslator {
     private final String source;
     private final Path folder;
     private final OnnxMl.GraphProto graph;
+    /** Bounds the bytes decoded from all of this model's tensors together. */
+    private final DecodeBudget budget;
     private int opset;
     private final Map<String, OnnxTensor> constants = new HashMap<>();
     /** ONNX value name → our value name (a layer, or the network's input). */
@@ -53,17 +55,18 @@ final class GraphTranslator {
     private int declaredBatch = -1;
     private String where = "";
 
-    GraphTranslator(String source, Path folder, OnnxMl.ModelProto model) {
+    GraphTranslator(String source, Path folder, OnnxMl.ModelProto model, DecodeBudget budget) {
         this.source = source;
         this.folder = folder;
         this.graph = model.getGraph();
+        this.budget = budget;
     }
 
     /** The translation; {@code bound} supplies values for graph inputs that are weights (a backend test's data). */
     OnnxImport.Result translate(OnnxMl.ModelProto model, Map<String, OnnxTensor> bound) throws IOException {
         opset = opset(model);
         for (OnnxMl.TensorProto t : graph.getInitializerList()) {
-            constants.put(t.getName(), OnnxTensors.decode(source, t, folder));
+            constants.put(t.getName(), OnnxTensors.decode(source, t, folder, budget));
         }
         constants.putAll(bound);
         OnnxMl.ValueInfoProto input = dataInput();
@@ -200,6 +203,7 @@ final class GraphTranslator {
                         + "'s first output is supported", op + "(output " + k + ")");
             }
         }
+        NodeArity.require(where, n, opset);
         Attributes a = new Attributes(where, n);
         switch (op) {
             case "Constant" -> constant(n, a);
@@ -263,6 +267,15 @@ final class GraphTranslator {
         return t;
     }
 
+    /** The one value of a constant input that must hold exactly one (a scalar or a one-element tensor). */
+    private double scalar(OnnxTensor t, String what) throws ModelFormatException {
+        if (t.size() != 1) {
+            throw new ModelFormatException(where + ": " + what + " " + t.describe() + " must hold one value, it holds "
+                    + t.size());
+        }
+        return t.isFloat() ? t.floats()[0] : t.ints()[0];
+    }
+
     private OnnxTensor floatConst(OnnxMl.NodeProto n, int k, boolean required) throws ModelFormatException {
         OnnxTensor t = constInput(n, k, required);
         if (t != null && !t.isFloat()) {
@@ -284,7 +297,7 @@ final class GraphTranslator {
         OnnxMl.TensorProto t = a.tensor("value");
         String out = n.getOutput(0);
         if (t != null) {
-            OnnxTensor c = OnnxTensors.decode(source, t, folder);
+            OnnxTensor c = OnnxTensors.decode(source, t, folder, budget);
             constants.put(out, new OnnxTensor(out, c.dims(), c.floats(), c.ints()));
         } else if (a.has("value_float")) {
             constants.put(out, new OnnxTensor(out, new int[0], new float[] {a.real("value_float", 0)}, null));
@@ -842,15 +855,15 @@ final class GraphTranslator {
         if (opset >= 12) {
             OnnxTensor r = constInput(n, 1, false);
             OnnxTensor training = constInput(n, 2, false);
-            if (training != null && (training.isFloat() ? training.floats()[0] != 0 : training.ints()[0] != 0)) {
+            if (training != null && scalar(training, "training_mode") != 0) {
                 throw unsupported("training_mode true (random output in inference) is not supported",
                         "Dropout(training_mode)");
             }
             if (r != null) {
-                if (!r.isFloat() || r.size() != 1) {
+                if (!r.isFloat()) {
                     throw new ModelFormatException(where + ": ratio " + r.describe() + " must be one float");
                 }
-                ratio = r.floats()[0];
+                ratio = (float) scalar(r, "ratio");
             }
         } else if (opset < 7 && a.integer("is_test", 0) == 0) {
             // Opset 6's is_test=0 asked for training behaviour; inference is what an imported model runs.

@@ -45,6 +45,11 @@ public final class OnnxCheck {
         }
     }
 
+    /** input_K.pb (or output_K.pb) files of one data set. */
+    static final int MAX_SET_FILES = 1024;
+    /** The bytes of all files of one data set together. */
+    static final long MAX_SET_BYTES = OnnxReader.MAX_TENSOR_FILE_BYTES;
+
     private OnnxCheck() {
     }
 
@@ -71,15 +76,20 @@ public final class OnnxCheck {
         List<Path> sets = dataSets(folder);
         double worst = 0;
         for (Path set : sets) {
-            List<OnnxTensor> given = tensors(set, "input_");
-            List<OnnxTensor> expected = tensors(set, "output_");
-            if (given.size() != inputs.size() || given.isEmpty()) {
-                throw new IOException(set + ": " + given.size() + " inputs, the graph takes " + inputs);
+            // counted and sized before anything is read: a set may not make us decode 1,024 files of 256 MB
+            List<Path> inputFiles = files(set, "input_");
+            List<Path> outputFiles = files(set, "output_");
+            if (inputFiles.size() != inputs.size() || inputFiles.isEmpty()) {
+                throw new IOException(set + ": " + inputFiles.size() + " input_K.pb files, the graph takes " + inputs);
             }
-            if (expected.size() != 1) {
-                throw new OnnxUnsupportedException(set + ": " + expected.size() + " outputs; only one is compared",
-                        "several outputs");
+            if (outputFiles.size() != 1) {
+                throw new OnnxUnsupportedException(set + ": " + outputFiles.size() + " output_K.pb files; only one is"
+                        + " compared", "several outputs");
             }
+            requireTotalSize(set, inputFiles, outputFiles);
+            DecodeBudget budget = DecodeBudget.forThisJvm();
+            List<OnnxTensor> given = tensors(inputFiles, budget);
+            List<OnnxTensor> expected = tensors(outputFiles, budget);
             Map<String, OnnxTensor> bound = new HashMap<>();
             for (int k = 1; k < inputs.size(); k++) {
                 OnnxTensor t = given.get(k);
@@ -174,15 +184,36 @@ public final class OnnxCheck {
         return sets;
     }
 
-    /** prefix0.pb, prefix1.pb, ... until one is missing. */
-    private static List<OnnxTensor> tensors(Path set, String prefix) throws IOException {
-        List<OnnxTensor> out = new ArrayList<>();
-        for (int k = 0; k < 1024; k++) {
+    /** prefix0.pb, prefix1.pb, ... until one is missing (at most {@value #MAX_SET_FILES}). */
+    private static List<Path> files(Path set, String prefix) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (int k = 0; ; k++) {
             Path f = set.resolve(prefix + k + ".pb");
             if (!Files.isRegularFile(f)) {
-                break;
+                return out;
             }
-            out.add(OnnxTensors.decode(f.toString(), OnnxReader.tensor(f), null));
+            if (k == MAX_SET_FILES) {
+                throw new IOException(set + ": more than " + MAX_SET_FILES + " " + prefix + "K.pb files");
+            }
+            out.add(f);
+        }
+    }
+
+    private static void requireTotalSize(Path set, List<Path> inputs, List<Path> outputs) throws IOException {
+        long total = 0;
+        for (Path f : Stream.concat(inputs.stream(), outputs.stream()).toList()) {
+            total += Files.size(f);
+        }
+        if (total > MAX_SET_BYTES) {
+            throw new io.github.convnet4j.io.ModelFormatException(set + ": its input_K.pb and output_K.pb files hold "
+                    + total + " bytes, more than the " + MAX_SET_BYTES + " read for one data set");
+        }
+    }
+
+    private static List<OnnxTensor> tensors(List<Path> files, DecodeBudget budget) throws IOException {
+        List<OnnxTensor> out = new ArrayList<>();
+        for (Path f : files) {
+            out.add(OnnxTensors.decode(f.toString(), OnnxReader.tensor(f), null, budget));
         }
         return out;
     }

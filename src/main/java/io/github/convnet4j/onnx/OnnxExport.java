@@ -81,7 +81,8 @@ public final class OnnxExport {
      * dropout → Dropout with its ratio, inference mode (identity); relu, sigmoid, tanh, softplus,
      * leaky_relu (alpha = slope) and prelu (slope (C, 1, 1)) → Relu, Sigmoid, Tanh, Softplus,
      * LeakyRelu, PRelu; flatten → Flatten; add → Add (Sum for more than two); concat → Concat along
-     * channels.
+     * channels; pad → Pad (constant 0, or −∞ for a max pool's padding); softmax and log_softmax →
+     * Softmax and LogSoftmax over their axis (a trailing one over several dimensions is refused).
      *
      * @throws IllegalArgumentException naming the layer that ONNX cannot express exactly, or if the
      *                                  network has custom layers (no spec)
@@ -202,6 +203,8 @@ public final class OnnxExport {
                 case "add" -> node(reads.size() == 2 ? "Add" : "Sum", n, reads, out);
                 case "concat" -> node("Concat", n, reads, out,
                         OnnxProtos.integer("axis", 1));
+                case "pad" -> pad(l, x, out);
+                case "softmax", "log_softmax" -> softmax(l, x, in, out);
                 default -> throw new IllegalArgumentException("layer " + n + ": type '" + l.type()
                         + "' has no ONNX mapping");
             }
@@ -299,6 +302,40 @@ public final class OnnxExport {
             String ratio = fresh(l.name() + ".ratio");
             graph.addInitializer(OnnxProtos.floatTensor(ratio, new long[0], new float[] {(float) d(l, "ratio")}));
             node("Dropout", l.name(), List.of(x, ratio), out);
+        }
+
+        /**
+         * Pad (opset 11 on: pads and the constant an input each) of H and W, ONNX's pads being all
+         * begins then all ends: (0, 0, top, left, 0, 0, bottom, right); −∞ where a max pool's padding
+         * was made a layer of its own, else 0.
+         */
+        private void pad(LayerSpec l, String x, String out) {
+            String pads = fresh(l.name() + ".pads");
+            graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(pads)
+                    .setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE).addDims(8)
+                    .addAllInt64Data(List.of(0L, 0L, (long) i(l, "top"), (long) i(l, "left"), 0L, 0L,
+                            (long) i(l, "bottom"), (long) i(l, "right"))).build());
+            String value = fresh(l.name() + ".value");
+            boolean minusInfinity = (Boolean) setting(l, "minus_infinity");
+            graph.addInitializer(OnnxProtos.floatTensor(value, new long[0],
+                    new float[] {minusInfinity ? Float.NEGATIVE_INFINITY : 0f}));
+            node("Pad", l.name(), List.of(x, pads, value), out); // mode "constant", the default
+        }
+
+        /**
+         * Softmax / LogSoftmax of opset 13 normalise over the one axis given, which is our layer's
+         * meaning without {@code trailing}. With it, over all dimensions from the axis as one vector
+         * (opset 1..12's meaning), which opset 13 cannot say in one node unless the axis is the last.
+         */
+        private void softmax(LayerSpec l, String x, Shape in, String out) {
+            int axis = i(l, "axis");
+            if ((Boolean) setting(l, "trailing") && axis < in.rank() - 1) {
+                throw new IllegalArgumentException("layer " + l.name() + " (" + l.type() + "): a softmax over all"
+                        + " dimensions from axis " + axis + " of " + in + " as one vector (trailing) has no single"
+                        + " operator at ONNX opset " + OPSET + ", whose Softmax normalises over one axis");
+            }
+            node(l.type().equals("softmax") ? "Softmax" : "LogSoftmax", l.name(), List.of(x), out,
+                    OnnxProtos.integer("axis", axis));
         }
 
         /** ONNX broadcasts PRelu's slope from the right: (C) per channel needs (C, 1, 1) against (N, C, H, W). */

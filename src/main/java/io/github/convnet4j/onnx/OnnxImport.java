@@ -67,9 +67,19 @@ public final class OnnxImport {
         return translate(file, OnnxReader.model(file), bound);
     }
 
+    /** As {@link #read(Path)}, decoding at most what {@code budget} allows. */
+    static Result read(Path file, DecodeBudget budget) throws IOException {
+        return translate(file, OnnxReader.model(file), Map.of(), budget);
+    }
+
     static Result translate(Path file, OnnxMl.ModelProto model, Map<String, OnnxTensor> bound) throws IOException {
+        return translate(file, model, bound, DecodeBudget.forThisJvm());
+    }
+
+    private static Result translate(Path file, OnnxMl.ModelProto model, Map<String, OnnxTensor> bound,
+                                    DecodeBudget budget) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
-        return new GraphTranslator(file.toString(), folder, model).translate(model, bound);
+        return new GraphTranslator(file.toString(), folder, model, budget).translate(model, bound);
     }
 
     /** Reads, translates and builds the model on {@code backend}; the caller owns (closes) the network. */

@@ -39,6 +39,7 @@ final class OnnxReader {
     /** Reads and bounds-checks a model; every fault is a ModelFormatException naming the file. */
     static OnnxMl.ModelProto model(Path file) throws IOException {
         byte[] bytes = bytes(file, MAX_MODEL_BYTES, "an ONNX model");
+        ModelWireScan.requireBounds(file.toString(), bytes); // before parsing makes an object of each entry
         OnnxMl.ModelProto model;
         try {
             model = OnnxMl.ModelProto.parseFrom(bounded(bytes));

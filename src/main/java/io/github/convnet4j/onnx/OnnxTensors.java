@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -22,6 +23,8 @@ final class OnnxTensors {
     static final int MAX_RANK = 8;
     /** Elements of one tensor (1 GiB of floats): VGG's largest weight has 103 million. */
     static final long MAX_ELEMENTS = 1L << 28;
+    /** Bytes of one tensor as stored (1 GiB): 2^28 INT64 or DOUBLE elements would be 2 GiB. */
+    static final long MAX_TENSOR_BYTES = 1L << 30;
 
     private OnnxTensors() {
     }
@@ -31,6 +34,11 @@ final class OnnxTensors {
      * Throws ModelFormatException naming {@code source} and the tensor.
      */
     static OnnxTensor decode(String source, OnnxMl.TensorProto t, Path folder) throws IOException {
+        return decode(source, t, folder, DecodeBudget.forThisJvm());
+    }
+
+    /** As {@link #decode(String, OnnxMl.TensorProto, Path)}, the decoded bytes taken from {@code budget} first. */
+    static OnnxTensor decode(String source, OnnxMl.TensorProto t, Path folder, DecodeBudget budget) throws IOException {
         String what = source + ": tensor '" + t.getName() + "'";
         int[] dims = dims(what, t);
         long count = 1;
@@ -50,21 +58,33 @@ final class OnnxTensors {
             default -> throw new OnnxUnsupportedException(what + " has data type "
                     + dataTypeName(type) + "; supported: FLOAT, DOUBLE, INT64, INT32, BOOL", "dtype " + dataTypeName(type));
         };
+        long stored = (long) n * width;
+        if (stored > MAX_TENSOR_BYTES) {
+            throw new ModelFormatException(what + " declares dims " + t.getDimsList() + " of " + dataTypeName(type)
+                    + ": " + stored + " bytes, more than the " + MAX_TENSOR_BYTES + " accepted for one tensor");
+        }
+        boolean external = t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL;
+        // floats (DOUBLE narrowed) keep 4 bytes an element, integer types 8
+        long kept = (long) n * (type == OnnxMl.TensorProto.DataType.FLOAT_VALUE
+                || type == OnnxMl.TensorProto.DataType.DOUBLE_VALUE ? 4 : 8);
         ByteBuffer raw = null;
-        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            raw = external(what, t, folder, (long) n * width);
+        if (external) {
+            raw = external(what, t, folder, stored, budget, kept);
         } else if (!t.getRawData().isEmpty()) {
             if (t.getRawData().size() != (long) n * width) {
                 throw new ModelFormatException(what + " declares dims " + t.getDimsList() + " (" + n + " elements of "
                         + width + " bytes) but its raw_data holds " + t.getRawData().size() + " bytes");
             }
+            budget.take(what, kept, 0);
             raw = t.getRawData().asReadOnlyByteBuffer();
         }
         if (raw != null) {
             raw.order(ByteOrder.LITTLE_ENDIAN);
             return fromRaw(t.getName(), dims, type, n, raw);
         }
-        return fromTyped(what, t, dims, type, n);
+        checkTyped(what, t, type, n);
+        budget.take(what, kept, 0);
+        return fromTyped(t, dims, type, n);
     }
 
     private static int[] dims(String what, OnnxMl.TensorProto t) throws ModelFormatException {
@@ -108,7 +128,7 @@ final class OnnxTensors {
         }
     }
 
-    private static OnnxTensor fromTyped(String what, OnnxMl.TensorProto t, int[] dims, int type, int n)
+    private static void checkTyped(String what, OnnxMl.TensorProto t, int type, int n)
             throws ModelFormatException {
         int present = switch (type) {
             case OnnxMl.TensorProto.DataType.FLOAT_VALUE -> t.getFloatDataCount();
@@ -120,6 +140,9 @@ final class OnnxTensors {
             throw new ModelFormatException(what + " declares dims " + t.getDimsList() + " (" + n + " elements) but holds "
                     + present + " values");
         }
+    }
+
+    private static OnnxTensor fromTyped(OnnxMl.TensorProto t, int[] dims, int type, int n) {
         if (type == OnnxMl.TensorProto.DataType.FLOAT_VALUE || type == OnnxMl.TensorProto.DataType.DOUBLE_VALUE) {
             float[] f = new float[n];
             for (int i = 0; i < n; i++) {
@@ -135,7 +158,8 @@ final class OnnxTensors {
     }
 
     /** The tensor's bytes from its external file, which must lie inside the model's folder and hold them. */
-    private static ByteBuffer external(String what, OnnxMl.TensorProto t, Path folder, long bytes) throws IOException {
+    private static ByteBuffer external(String what, OnnxMl.TensorProto t, Path folder, long bytes, DecodeBudget budget,
+                                       long kept) throws IOException {
         String location = null;
         long offset = 0;
         long length = -1;
@@ -157,8 +181,16 @@ final class OnnxTensors {
             throw new ModelFormatException(what + ": external data without a 'location'");
         }
         Path base = folder.toAbsolutePath().normalize();
-        Path file = base.resolve(location).normalize();
-        if (Path.of(location).isAbsolute() || !file.startsWith(base)) {
+        Path file;
+        boolean absolute;
+        try {
+            file = base.resolve(location).normalize();
+            absolute = Path.of(location).isAbsolute();
+        } catch (InvalidPathException e) {
+            throw new ModelFormatException(what + ": external data location '" + location.replace("\0", "\\0")
+                    + "' is not a file name here (" + e.getReason() + ")", e);
+        }
+        if (absolute || !file.startsWith(base)) {
             throw new ModelFormatException(what + ": external data '" + location + "' lies outside the model's folder "
                     + base + "; refused");
         }
@@ -178,7 +210,8 @@ final class OnnxTensors {
             throw new ModelFormatException(what + " needs " + bytes + " bytes at offset " + offset + " of " + file
                     + ", which has " + size);
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) bytes);
+        budget.take(what + " (external data " + file + ")", kept, bytes);
+        ByteBuffer buf = ByteBuffer.allocate((int) bytes); // at most MAX_TENSOR_BYTES
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             while (buf.hasRemaining()) {
                 if (ch.read(buf, offset + buf.position()) < 0) {

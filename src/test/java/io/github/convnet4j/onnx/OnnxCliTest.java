@@ -122,4 +122,30 @@ class OnnxCliTest {
                         .setValue(normalization)).build().toByteArray());
         return f;
     }
+
+    @Test
+    void importAndExportRefuseToOverwriteTheirOwnInputAndImportNamesASafetensorsModel() throws Exception {
+        Path onnx = testFolder("self", false).resolve("model.onnx");
+        byte[] before = Files.readAllBytes(onnx);
+        assertEquals(2, run("import", onnx.toString(), "-o", onnx.toString(), "--force"), captured[1]);
+        assertTrue(captured[1].contains("is the input file") && captured[1].contains("model.onnx"), captured[1]);
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(onnx)), "the input is untouched");
+
+        Path model = dir.resolve("m.safetensors");
+        assertEquals(0, run("import", onnx.toString(), "-o", model.toString()), captured[1]);
+        byte[] modelBytes = Files.readAllBytes(model);
+        // the same file by another name: a path through ".."
+        Path sameByAnotherName = dir.resolve("sub").resolve("..").resolve("m.safetensors");
+        Files.createDirectory(dir.resolve("sub"));
+        assertEquals(2, run("export", model.toString(), "-o", sameByAnotherName.toString(), "--force"), captured[1]);
+        assertTrue(captured[1].contains("is the input file"), captured[1]);
+        assertTrue(java.util.Arrays.equals(modelBytes, Files.readAllBytes(model)), "the input is untouched");
+
+        assertEquals(2, run("import", model.toString(), "-o", dir.resolve("x.safetensors").toString()), captured[1]);
+        assertTrue(captured[1].contains("is a convnet4j model file (safetensors), not an ONNX model"), captured[1]);
+        Path png = dir.resolve("picture.onnx");
+        Files.write(png, new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        assertEquals(2, run("import", png.toString(), "-o", dir.resolve("y.safetensors").toString()), captured[1]);
+        assertTrue(captured[1].contains("looks like a PNG image"), captured[1]);
+    }
 }
