@@ -6,12 +6,11 @@ import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
 /** An element-wise activation without parameters: ReLU, leaky ReLU, sigmoid, tanh or softplus. */
-public final class ActivationLayer implements Layer {
+public final class ActivationLayer extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final Activation function;
     private final float param;
-    private final Buffers buffers;
     private Tensor input;
     private Tensor output;
 
@@ -20,11 +19,11 @@ public final class ActivationLayer implements Layer {
      * {@link Activation#LEAKY_RELU} and ignored otherwise. The output has the input's shape.
      */
     public ActivationLayer(Backend backend, String name, Activation function, float param) {
+        super(backend);
         this.backend = backend;
         this.name = name;
         this.function = function;
         this.param = param;
-        this.buffers = new Buffers(backend);
     }
 
     /** A ReLU layer, max(x, 0). */
@@ -83,15 +82,5 @@ public final class ActivationLayer implements Layer {
         Tensor dx = buffers.get("dx", input.shape());
         backend.activationBackward(function, param, input, output, dout, dx);
         return dx;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

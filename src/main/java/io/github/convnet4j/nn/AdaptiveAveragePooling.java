@@ -9,12 +9,11 @@ import io.github.convnet4j.tensor.Tensor;
  * PyTorch's AdaptiveAvgPool2d: averages each channel into a fixed outH × outW grid whatever the
  * input size (1×1 is global average pooling, ResNet's and GoogLeNet's; 7×7 is VGG's).
  */
-public final class AdaptiveAveragePooling implements Layer {
+public final class AdaptiveAveragePooling extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final int outH;
     private final int outW;
-    private final Buffers buffers;
     private Shape inputShape;
 
     /**
@@ -23,6 +22,7 @@ public final class AdaptiveAveragePooling implements Layer {
      * is below 1.
      */
     public AdaptiveAveragePooling(Backend backend, String name, int outH, int outW) {
+        super(backend);
         if (outH < 1 || outW < 1) {
             throw new IllegalArgumentException(name + ": output size must be >= 1, got " + outH + "x" + outW);
         }
@@ -30,7 +30,6 @@ public final class AdaptiveAveragePooling implements Layer {
         this.name = name;
         this.outH = outH;
         this.outW = outW;
-        this.buffers = new Buffers(backend);
     }
 
     @Override
@@ -71,15 +70,5 @@ public final class AdaptiveAveragePooling implements Layer {
     @Override
     public boolean backwardNeedsOutput() {
         return false;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

@@ -14,7 +14,6 @@ import java.util.List;
  */
 public final class Add extends Merge {
     private final Backend backend;
-    private final Buffers buffers;
     private int inputs;
 
     /**
@@ -22,9 +21,8 @@ public final class Add extends Merge {
      * gradient of every input is dL/dy itself.
      */
     public Add(Backend backend, String name) {
-        super(name);
+        super(backend, name);
         this.backend = backend;
-        this.buffers = new Buffers(backend);
     }
 
     /** The common shape; IllegalArgumentException naming the shapes if they differ. */
@@ -58,15 +56,5 @@ public final class Add extends Merge {
     @Override
     public List<Tensor> backwardAll(Tensor dout) {
         return Collections.nCopies(inputs, dout);
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

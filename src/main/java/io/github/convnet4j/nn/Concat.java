@@ -13,7 +13,6 @@ import java.util.List;
  */
 public final class Concat extends Merge {
     private final Backend backend;
-    private final Buffers buffers;
     private final List<Shape> inputShapes = new ArrayList<>();
 
     /**
@@ -21,9 +20,8 @@ public final class Concat extends Merge {
      * must agree.
      */
     public Concat(Backend backend, String name) {
-        super(name);
+        super(backend, name);
         this.backend = backend;
-        this.buffers = new Buffers(backend);
     }
 
     /** (N, ΣC, H, W); IllegalArgumentException naming the shapes if N, H or W differ or one is not NCHW. */
@@ -77,15 +75,5 @@ public final class Concat extends Merge {
             dx.add(d);
         }
         return dx;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

@@ -10,11 +10,10 @@ import io.github.convnet4j.tensor.Tensor;
  * hash of (seed, step), identical on every backend; {@link #reseed} fixes them, for gradient checks
  * and resumed runs.
  */
-public final class Dropout implements Layer {
+public final class Dropout extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final float ratio;
-    private final Buffers buffers;
     private long seed;
     private long step;
     private Tensor mask;
@@ -24,6 +23,7 @@ public final class Dropout implements Layer {
      * the mask sequence. Throws {@link IllegalArgumentException} naming the layer for a ratio outside that range.
      */
     public Dropout(Backend backend, String name, float ratio, long seed) {
+        super(backend);
         if (!(ratio >= 0f && ratio < 1f)) {
             throw new IllegalArgumentException(name + ": dropout ratio must be in [0, 1), got " + ratio);
         }
@@ -31,7 +31,6 @@ public final class Dropout implements Layer {
         this.name = name;
         this.ratio = ratio;
         this.seed = seed;
-        this.buffers = new Buffers(backend);
     }
 
     /** Restarts the mask sequence: the next training forward draws the mask of step 0 of this seed. */
@@ -87,11 +86,6 @@ public final class Dropout implements Layer {
     }
 
     @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
     public boolean backwardNeedsInput() {
         return false;
     }
@@ -99,10 +93,5 @@ public final class Dropout implements Layer {
     @Override
     public boolean backwardNeedsOutput() {
         return false;
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

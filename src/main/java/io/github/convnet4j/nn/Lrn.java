@@ -15,11 +15,10 @@ import io.github.convnet4j.tensor.Tensor;
  * so the CUDA backend (cuDNN) refuses even n rather than disagree with the CPU backend. See
  * {@link LrnParams}.
  */
-public final class Lrn implements Layer {
+public final class Lrn extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final LrnParams params;
-    private final Buffers buffers;
     private Tensor input;
     private Tensor output;
 
@@ -29,6 +28,7 @@ public final class Lrn implements Layer {
      * backend refuses an even size), so the failure comes when the model is built.
      */
     public Lrn(Backend backend, String name, LrnParams params) {
+        super(backend);
         try {
             backend.requireLrnSupported(params);
         } catch (IllegalArgumentException e) {
@@ -37,7 +37,6 @@ public final class Lrn implements Layer {
         this.backend = backend;
         this.name = name;
         this.params = params;
-        this.buffers = new Buffers(backend);
     }
 
     @Override
@@ -64,15 +63,5 @@ public final class Lrn implements Layer {
         Tensor dx = buffers.get("dx", input.shape());
         backend.lrnBackward(params, input, output, dout, dx);
         return dx;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

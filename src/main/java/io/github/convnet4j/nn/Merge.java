@@ -1,5 +1,6 @@
 package io.github.convnet4j.nn;
 
+import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.util.List;
@@ -8,13 +9,14 @@ import java.util.List;
  * A layer that reads several values ({@link Add}, {@link Concat}). The network calls only the list
  * forms; the one-tensor forms of {@link Layer} are refused, since a merge of one input is a mistake.
  */
-abstract class Merge implements Layer {
+abstract class Merge extends BufferedLayer {
     /** At most this many inputs to one merge: more than any architecture uses, so a file cannot ask for millions. */
     static final int MAX_INPUTS = 64;
 
     private final String name;
 
-    Merge(String name) {
+    Merge(Backend backend, String name) {
+        super(backend);
         this.name = name;
     }
 

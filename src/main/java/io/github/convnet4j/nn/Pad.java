@@ -13,25 +13,24 @@ import java.util.Arrays;
  * so that padding never wins, as ONNX's MaxPool ignores pads. Computed on the host (a copy), since
  * it only appears in imported models and needs no device kernel to be correct.
  */
-public final class Pad implements Layer {
+public final class Pad extends BufferedLayer {
     private final String name;
     private final int top;
     private final int bottom;
     private final int left;
     private final int right;
     private final float fill;
-    private final Buffers buffers;
     private Shape inputShape;
 
     /** Pads {@code top}, {@code bottom} rows and {@code left}, {@code right} columns of zeros, or of −∞. */
     public Pad(Backend backend, String name, int top, int bottom, int left, int right, boolean minusInfinity) {
+        super(backend);
         this.name = name;
         this.top = top;
         this.bottom = bottom;
         this.left = left;
         this.right = right;
         this.fill = minusInfinity ? Float.NEGATIVE_INFINITY : 0f;
-        this.buffers = new Buffers(backend);
     }
 
     @Override
@@ -103,15 +102,5 @@ public final class Pad implements Layer {
     @Override
     public boolean backwardNeedsOutput() {
         return false;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

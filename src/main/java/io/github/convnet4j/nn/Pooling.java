@@ -8,7 +8,7 @@ import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
 /** Max or average pooling over windows of each channel; see {@link MaxPooling}, {@link AveragePooling}. */
-public class Pooling implements Layer {
+public class Pooling extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final PoolMode mode;
@@ -17,7 +17,6 @@ public class Pooling implements Layer {
     private final int stride;
     private final int pad;
     private final OutputRounding rounding;
-    private final Buffers buffers;
     private PoolGeometry geometry;
     private Tensor input;
     private Tensor output;
@@ -29,6 +28,7 @@ public class Pooling implements Layer {
      */
     protected Pooling(Backend backend, String name, PoolMode mode, int windowH, int windowW, int stride, int pad,
                       OutputRounding rounding) {
+        super(backend);
         this.backend = backend;
         this.name = name;
         this.mode = mode;
@@ -37,7 +37,6 @@ public class Pooling implements Layer {
         this.stride = stride;
         this.pad = pad;
         this.rounding = rounding;
-        this.buffers = new Buffers(backend);
     }
 
     @Override
@@ -72,15 +71,5 @@ public class Pooling implements Layer {
         Tensor dx = buffers.get("dx", g.inputShape());
         backend.poolBackward(mode, g, input, output, dout, dx);
         return dx;
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }

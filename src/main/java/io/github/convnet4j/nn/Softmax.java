@@ -11,24 +11,23 @@ import io.github.convnet4j.tensor.Tensor;
  * training loss's softmax: it runs once per batch on (N, classes) scores, where a device kernel
  * would save nothing worth a new backend method.
  */
-public final class Softmax implements Layer {
+public final class Softmax extends BufferedLayer {
     private final Backend backend;
     private final String name;
     private final int axis;
     private final boolean trailing;
     private final boolean log;
-    private final Buffers buffers;
     private float[] output;
     private Shape shape;
 
     /** A softmax (or, when {@code log}, a log-softmax) over {@code axis} (≥ 1), or everything from it when {@code trailing}. */
     public Softmax(Backend backend, String name, int axis, boolean trailing, boolean log) {
+        super(backend);
         this.backend = backend;
         this.name = name;
         this.axis = axis;
         this.trailing = trailing;
         this.log = log;
-        this.buffers = new Buffers(backend);
     }
 
     @Override
@@ -129,15 +128,5 @@ public final class Softmax implements Layer {
     @Override
     public boolean backwardNeedsOutput() {
         return false; // backward reads the host copy it kept
-    }
-
-    @Override
-    public void shareBuffers(BufferPool pool) {
-        buffers.share(pool);
-    }
-
-    @Override
-    public void close() {
-        buffers.close();
     }
 }
