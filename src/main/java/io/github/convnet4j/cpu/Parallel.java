@@ -2,6 +2,7 @@ package io.github.convnet4j.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -35,7 +36,11 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** One loop handed to the workers: immutable but for the countdown and the errors. */
+    /**
+     * One loop handed to the workers: immutable but for the claims, the countdown and the errors.
+     * Each worker task is claimed before it runs, by its worker or, once the pool is closing, by the
+     * caller, so a task runs exactly once even when its worker has already left.
+     */
     private static final class Job {
         final RangeBody body;
         final int n;
@@ -43,6 +48,7 @@ public final class Parallel implements AutoCloseable {
         final int tasks;
         final Thread caller;
         final AtomicInteger remaining;
+        final AtomicIntegerArray claimed;
         final Throwable[] errors;
 
         Job(RangeBody body, int n, int pieces, int tasks, Thread caller) {
@@ -52,7 +58,25 @@ public final class Parallel implements AutoCloseable {
             this.tasks = tasks;
             this.caller = caller;
             this.remaining = new AtomicInteger(tasks - 1);
+            this.claimed = new AtomicIntegerArray(tasks);
             this.errors = new Throwable[tasks];
+        }
+
+        /** Whether this thread is the one to run task t (the first to ask). */
+        boolean claim(int t) {
+            return claimed.compareAndSet(t, 0, 1);
+        }
+
+        /** Runs task t, records what it throws, counts it down and wakes the caller after the last. */
+        void runClaimed(int t) {
+            try {
+                runTask(t);
+            } catch (Throwable e) {
+                errors[t] = e;
+            }
+            if (remaining.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
         }
 
         /** Task t runs a contiguous group of pieces, so more pieces than threads stay balanced. */
@@ -127,7 +151,9 @@ public final class Parallel implements AutoCloseable {
             }
             try {
                 j.runTask(0);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {
+                // Everything, checked exceptions thrown sneakily included: the workers must be
+                // waited for before the caller's arrays are given back.
                 j.errors[0] = e;
             }
             awaitWorkers(j);
@@ -138,14 +164,25 @@ public final class Parallel implements AutoCloseable {
         rethrow(j);
     }
 
-    /** Waits until every worker task of the loop has finished: they use the caller's arrays. */
-    private static void awaitWorkers(Job j) {
+    /**
+     * Waits until every worker task of the loop has finished: they use the caller's arrays. Once
+     * the pool is closing, the caller runs the tasks no worker has claimed (their workers may have
+     * left), so a loop in flight when {@link #close()} is called still finishes.
+     */
+    private void awaitWorkers(Job j) {
         boolean interrupted = false;
         for (int spin = 0; j.remaining.get() > 0; spin++) {
+            if (closed) {
+                for (int t = 1; t < j.tasks; t++) {
+                    if (j.claim(t)) {
+                        j.runClaimed(t);
+                    }
+                }
+            }
             if (spin < SPINS) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.park(j);
+                LockSupport.parkNanos(j, 1_000_000L);   // a timeout, so closing is noticed even unwoken
                 interrupted |= Thread.interrupted();
             }
         }
@@ -192,19 +229,17 @@ public final class Parallel implements AutoCloseable {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
+                    // A body may have interrupted this thread; with the flag set park() would
+                    // return at once, and the idle worker would spin a core forever.
+                    Thread.interrupted();
                     spin = 0;
                 }
                 continue;
             }
             done = j;
             spin = 0;
-            try {
-                j.runTask(task);
-            } catch (Throwable e) {
-                j.errors[task] = e;
-            }
-            if (j.remaining.decrementAndGet() == 0) {
-                LockSupport.unpark(j.caller);
+            if (j.claim(task)) {
+                j.runClaimed(task);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.github.convnet4j.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -117,5 +118,70 @@ class ParallelTest {
         par.close();
         Thread me = Thread.currentThread();
         par.forRange(3, (from, to) -> assertSame(me, Thread.currentThread()));
+    }
+
+    @Test
+    void aLoopInFlightWhenThePoolClosesStillRunsEveryIndexOnce() {
+        for (int trial = 0; trial < 50; trial++) {
+            Parallel par = new Parallel(3);
+            AtomicIntegerArray seen = new AtomicIntegerArray(300);
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> par.forChunks(300, 3, (from, to) -> {
+                if (from == 0) {
+                    par.close();        // e.g. a Classifier closed while a prediction runs
+                }
+                for (int i = from; i < to; i++) {
+                    seen.incrementAndGet(i);
+                }
+            }));
+            for (int i = 0; i < 300; i++) {
+                assertEquals(1, seen.get(i), "index " + i + " in trial " + trial);
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedWorkerGoesBackToSleep() throws Exception {
+        try (Parallel par = new Parallel(2)) {
+            Thread[] worker = new Thread[1];
+            par.forChunks(2, 2, (from, to) -> {
+                if (from == 1) {
+                    worker[0] = Thread.currentThread();
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(worker[0] != null && worker[0] != Thread.currentThread(), "the second chunk ran on the worker");
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            Thread.sleep(100);                          // past the spin phase
+            long before = mx.getThreadCpuTime(worker[0].getId());
+            Thread.sleep(500);
+            long used = mx.getThreadCpuTime(worker[0].getId()) - before;
+            // A worker spinning on a set interrupt flag uses the whole 500 ms; a parked one, none.
+            assertTrue(used < 200_000_000L, "idle worker used " + used / 1_000_000 + " ms of CPU in 500 ms");
+        }
+    }
+
+    @Test
+    void aCheckedExceptionOnTheCallersChunkStillWaitsForTheWorkers() {
+        try (Parallel par = new Parallel(2)) {
+            java.util.concurrent.atomic.AtomicBoolean workerDone = new java.util.concurrent.atomic.AtomicBoolean();
+            RuntimeException e = assertThrows(RuntimeException.class, () -> par.forChunks(2, 2, (from, to) -> {
+                if (from == 0) {
+                    throwSneakily(new java.io.IOException("planted"));
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+                workerDone.set(true);
+            }));
+            assertTrue(workerDone.get(), "forChunks returned while the worker still ran");
+            assertTrue(e.getCause() instanceof java.io.IOException, String.valueOf(e));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void throwSneakily(Throwable t) throws T {
+        throw (T) t;
     }
 }
