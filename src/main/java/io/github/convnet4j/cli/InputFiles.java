@@ -37,6 +37,18 @@ final class InputFiles {
         }
     }
 
+    /** A file's first 16 bytes and its size: enough for {@link FileSignatures} to say what it is. */
+    private record Head(byte[] bytes, long size) {
+    }
+
+    private static Head head(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new Head(in.readNBytes(16), Files.size(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+    }
+
     /**
      * A convnet4j model file: safetensors, whose first 8 bytes are the little-endian length of a JSON
      * header that starts with '{' and fits in the file. Anything else is named by what it looks like,
@@ -44,14 +56,9 @@ final class InputFiles {
      */
     static void requireModelFile(Path file) {
         requireFile(file, "a convnet4j model file (safetensors)");
-        byte[] head;
-        long size;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(16);
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
+        Head h = head(file);
+        byte[] head = h.bytes();
+        long size = h.size();
         if (FileSignatures.safetensorsHeaderFits(head, size)) {
             return; // the model reader checks the rest
         }
@@ -68,14 +75,9 @@ final class InputFiles {
      */
     static void requireOnnxFile(Path file) {
         requireFile(file, "an ONNX model (.onnx)");
-        byte[] head;
-        long size;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(16);
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
+        Head h = head(file);
+        byte[] head = h.bytes();
+        long size = h.size();
         if (FileSignatures.safetensorsHeaderFits(head, size)) {
             throw new IllegalArgumentException(file + " is a convnet4j model file (safetensors), not an ONNX model;"
                     + " it needs no import (convnet4j export writes ONNX from it)");
