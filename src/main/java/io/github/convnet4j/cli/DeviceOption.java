@@ -24,6 +24,34 @@ final class DeviceOption {
         }
     }
 
+    /**
+     * Replica {@code rank} of {@code replicas}: on the CPU a backend with its share of the {@code cores}
+     * (at least one thread), on CUDA device number {@code rank}.
+     */
+    Backend openReplica(int rank, int replicas, int cores) {
+        if (rank == 0) {
+            replicasOnCpu = resolvesToCpu();
+        }
+        if (replicasOnCpu) {
+            return new io.github.convnet4j.cpu.CpuBackend(Math.max(1, cores / replicas));
+        }
+        CudaOptions defaults = CudaOptions.defaults();
+        return Backends.open("cuda", new CudaOptions(rank, tf32, false, deterministic, defaults.maxWorkspaceBytes()));
+    }
+
+    private boolean replicasOnCpu;
+
+    /** cpu, or auto on a machine where CUDA cannot be used (found by opening it once). */
+    private boolean resolvesToCpu() {
+        String d = device.toLowerCase(java.util.Locale.ROOT);
+        if (!d.equals("auto")) {
+            return d.equals("cpu");
+        }
+        try (Backend probe = open()) {
+            return probe instanceof io.github.convnet4j.cpu.CpuBackend;
+        }
+    }
+
     Backend open() {
         CudaOptions d = CudaOptions.defaults();
         CudaOptions o = new CudaOptions(d.device(), tf32, false, deterministic, d.maxWorkspaceBytes());

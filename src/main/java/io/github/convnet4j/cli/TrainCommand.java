@@ -4,6 +4,8 @@ import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.data.Augmentation;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.data.ReplicaShard;
+import io.github.convnet4j.distributed.DataParallel;
 import io.github.convnet4j.io.AtomicFiles;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.models.Models;
@@ -20,11 +22,13 @@ import io.github.convnet4j.train.Checkpoint;
 import io.github.convnet4j.train.EpochRecord;
 import io.github.convnet4j.train.Evaluation;
 import io.github.convnet4j.train.LearningRateSchedule;
+import io.github.convnet4j.train.LocalReplicas;
 import io.github.convnet4j.train.Trainer;
 import io.github.convnet4j.viz.Pictures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -95,6 +99,14 @@ final class TrainCommand implements Callable<Integer> {
             + " (default: 1x28x28 for lenet and resnet20, 3x32x32 for simpleconvnet, 3x224x224 for alexnet, vgg*,"
             + " googlenet and resnet18/34/50)")
     String inputShape;
+    @Option(names = "--replicas", defaultValue = "1", description = "data-parallel replicas in this JVM: N CPU replicas"
+            + " sharing the cores, or N local GPUs (devices 0 to N-1); each trains on 1/N of every batch of --batch and"
+            + " the gradients are averaged before each step, so the steps are those of one replica (default: ${DEFAULT-VALUE})")
+    int replicas;
+    @Option(names = "--sync-every", defaultValue = "1", description = "with --replicas: 1 averages the gradients every"
+            + " step; K > 1 lets each replica step alone and averages the weights every K steps and at each epoch's end"
+            + " (less traffic, not the same steps) (default: ${DEFAULT-VALUE})")
+    int syncEvery;
     @Option(names = "--progress", defaultValue = "true", negatable = true,
             description = "show a progress bar on a terminal (default: ${DEFAULT-VALUE})")
     boolean progress;
@@ -128,6 +140,9 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf("data: %s, %d training and %d test images of %s%n", split.source(), split.train().size(),
                 split.test().size(), split.train().itemShape());
         Normalization norm = Normalization.of(split.train());
+        if (replicas > 1) {
+            return trainReplicas(run, modelFile, lrSchedule, split, norm);
+        }
         try (Backend backend = device.open();
              Network net = Models.build(model, backend, split.train().itemShape(), split.train().classes(), seed);
              Optimizer opt = optimizer(optimizer, (float) lr, weightDecay)) {
@@ -143,19 +158,70 @@ final class TrainCommand implements Callable<Integer> {
                     run, checkpointEvery, progress && System.console() != null, checkpoint);
             List<EpochRecord> history = new Trainer(net, opt, cfg, meta, System.out::println)
                     .fit(split.train(), split.test(), norm, from);
-            Evaluation eval = Evaluation.of(net, split.test(), norm, batch);
-            System.out.print(eval.report());
-            ModelFile.save(net, modelFile, meta);
-            System.out.println("model written to " + modelFile);
-            Path curves = run.resolve(CURVES_FILE);
-            Pictures.writePng(Pictures.curves(history), curves);
-            System.out.println("loss and accuracy curves in " + curves + ", figures per epoch in "
-                    + run.resolve(Trainer.HISTORY_FILE));
+            finish(net, history, split, norm, meta, run, modelFile);
         }
         return 0;
     }
 
+    /** --replicas N: N networks on N backends, trained together by {@link LocalReplicas}; rank 0's is saved. */
+    private int trainReplicas(Path run, Path modelFile, LearningRateSchedule lrSchedule, DataSources.Split split,
+                              Normalization norm) throws Exception {
+        List<LocalReplicas.Replica> replicaList = new ArrayList<>();
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            int cores = Runtime.getRuntime().availableProcessors();
+            for (int rank = 0; rank < replicas; rank++) {
+                Backend backend = device.openReplica(rank, replicas, cores);
+                owned.add(backend);
+                Network net = Models.build(model, backend, split.train().itemShape(), split.train().classes(), seed);
+                owned.add(net);
+                Optimizer opt = optimizer(optimizer, (float) lr, weightDecay);
+                owned.add(opt);
+                replicaList.add(new LocalReplicas.Replica(net, opt));
+            }
+            Network lead = replicaList.get(0).network();
+            System.out.printf("model: %s, %,d parameters, %d replicas on backend %s, %d images of every batch of %d each%n",
+                    model, lead.parameterCount(), replicas, lead.backend().name(),
+                    new ReplicaShard(0, replicas).maxCount(batch), batch);
+            Checkpoint.Progress from = null;
+            if (resume) {
+                Path ckpt = run.resolve(Trainer.CHECKPOINT_FILE);
+                for (LocalReplicas.Replica r : replicaList) {
+                    from = Checkpoint.restore(ckpt, r.network(), r.optimizer());
+                }
+                System.out.printf("resuming after epoch %d from %s%n", from.epochsDone(), ckpt);
+            }
+            Map<String, String> meta = Trainer.modelMetadata(split.train(), norm, model);
+            Trainer.Config cfg = new Trainer.Config(epochs, batch, lrSchedule, seed, augmentation(split), validation, patience,
+                    run, checkpointEvery, progress && System.console() != null, checkpoint);
+            List<EpochRecord> history = LocalReplicas.fit(replicaList, cfg, meta, System.out::println, split.train(),
+                    split.test(), norm, from, syncEvery, DataParallel.DEFAULT_CHECK_EVERY);
+            finish(lead, history, split, norm, meta, run, modelFile);
+        } finally {
+            java.util.Collections.reverse(owned); // networks and optimizers before their backends
+            for (AutoCloseable c : owned) {
+                c.close();
+            }
+        }
+        return 0;
+    }
+
+    /** After training: the test report, the model file and the curves. */
+    private void finish(Network net, List<EpochRecord> history, DataSources.Split split, Normalization norm,
+                        Map<String, String> meta, Path run, Path modelFile) throws java.io.IOException {
+        Evaluation eval = Evaluation.of(net, split.test(), norm, batch);
+        System.out.print(eval.report());
+        ModelFile.save(net, modelFile, meta);
+        System.out.println("model written to " + modelFile);
+        Path curves = run.resolve(CURVES_FILE);
+        Pictures.writePng(Pictures.curves(history), curves);
+        System.out.println("loss and accuracy curves in " + curves + ", figures per epoch in "
+                + run.resolve(Trainer.HISTORY_FILE));
+    }
+
     static final String MODEL_FILE = "model.safetensors";
+    /** More replicas than this in one JVM would be a typo rather than a plan. */
+    static final int MAX_REPLICAS = 256;
     static final String CURVES_FILE = "curves.png";
     /** Every file a run writes into its folder. */
     private static final List<String> RUN_FILES = List.of(MODEL_FILE, Trainer.HISTORY_FILE, Trainer.CHECKPOINT_FILE,
@@ -170,6 +236,12 @@ final class TrainCommand implements Callable<Integer> {
         OptionRanges.fraction("--validation", validation);
         OptionRanges.atLeast("--patience", patience, 0);
         OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
+        OptionRanges.between("--replicas", replicas, 1, MAX_REPLICAS);
+        OptionRanges.atLeast("--sync-every", syncEvery, 1);
+        if (replicas > batch) {
+            throw new IllegalArgumentException("--replicas " + replicas + " is more than --batch " + batch
+                    + ": every replica needs at least one image of each batch (--batch is the global batch)");
+        }
         ModelInputs.requireKnown(model);
         device.checkName();
         try (Optimizer ignored = optimizer(optimizer, (float) lr, weightDecay)) {

@@ -23,6 +23,7 @@ public final class BatchLoader implements AutoCloseable {
     private final long seed;
     private final Normalization normalization;
     private final Augmentation augmentation;
+    private final ReplicaShard shard;
     private final ExecutorService worker;
     private final Batch[] buffers = new Batch[2];
     private int[] order;
@@ -35,6 +36,16 @@ public final class BatchLoader implements AutoCloseable {
 
     public BatchLoader(Dataset data, int batchSize, boolean shuffle, long seed, Normalization normalization,
                        Augmentation augmentation) {
+        this(data, batchSize, shuffle, seed, normalization, augmentation, ReplicaShard.WHOLE);
+    }
+
+    /**
+     * A data-parallel replica's loader: {@code batchSize} is the global batch, in the order one replica
+     * would see it, and every {@link #next} returns this replica's {@code shard} of it (possibly empty
+     * for a short last batch). Augmentation draws from a stream of its own per replica.
+     */
+    public BatchLoader(Dataset data, int batchSize, boolean shuffle, long seed, Normalization normalization,
+                       Augmentation augmentation, ReplicaShard shard) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -44,10 +55,11 @@ public final class BatchLoader implements AutoCloseable {
         this.seed = seed;
         this.normalization = normalization;
         this.augmentation = augmentation;
+        this.shard = shard;
         int per = data.itemShape().size();
         // A batch never holds more items than the data set, so neither do the buffers; and as the data set's
         // pixels fit in one array, capacity × per cannot overflow an int, whatever the batch size asked for.
-        int capacity = Math.min(batchSize, Math.max(1, data.size()));
+        int capacity = Math.max(1, shard.maxCount(Math.min(batchSize, Math.max(1, data.size()))));
         for (int i = 0; i < buffers.length; i++) {
             buffers[i] = new Batch(new float[capacity * per], new float[capacity], capacity);
         }
@@ -59,7 +71,7 @@ public final class BatchLoader implements AutoCloseable {
         });
     }
 
-    /** Batches per epoch; the last may be smaller. */
+    /** Global batches per epoch (the same for every replica); the last may be smaller. */
     public int batchesPerEpoch() {
         return (int) (((long) data.size() + batchSize - 1) / batchSize);
     }
@@ -106,13 +118,16 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     private Batch fill(Batch target, int[] ord, int e, int index) {
-        int from = index * batchSize;
-        int n = Math.min(batchSize, data.size() - from);
+        int globalFrom = index * batchSize;
+        int globalItems = Math.min(batchSize, data.size() - globalFrom);
+        int from = globalFrom + shard.start(globalItems);
+        int n = shard.count(globalItems);
         int channels = data.itemShape().dim(0);
         int h = data.itemShape().dim(1);
         int w = data.itemShape().dim(2);
         int per = data.itemShape().size();
-        SplittableRandom rng = new SplittableRandom(mix(seed, e, index));
+        long stream = mix(seed, e, index);
+        SplittableRandom rng = new SplittableRandom(shard.rank() == 0 ? stream : mix(stream, shard.rank(), -2));
         if (!augmentation.isNone() && augmentScratch == null) {
             augmentScratch = new float[per];
         }
@@ -125,7 +140,7 @@ public final class BatchLoader implements AutoCloseable {
                 augmentation.apply(target.images(), i * per, channels, h, w, normalization, rng, scratch);
             }
         }
-        return n == batchSize ? target : new Batch(target.images(), target.labels(), n);
+        return n == target.size() ? target : new Batch(target.images(), target.labels(), n);
     }
 
     static int[] permutation(int n, SplittableRandom rng) {

@@ -39,6 +39,11 @@ public final class Dropout extends BufferedLayer {
         this.step = 0;
     }
 
+    /** The seed of the mask sequence. */
+    public long seed() {
+        return seed;
+    }
+
     /** Masks drawn so far (saved in checkpoints so a resumed run draws the same ones). */
     public long step() {
         return step;

@@ -6,6 +6,8 @@ import io.github.convnet4j.data.BatchLoader;
 import io.github.convnet4j.data.Dataset;
 import io.github.convnet4j.data.Datasets;
 import io.github.convnet4j.data.Normalization;
+import io.github.convnet4j.data.ReplicaShard;
+import io.github.convnet4j.distributed.DataParallel;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.optim.Optimizer;
 import io.github.convnet4j.tensor.Shape;
@@ -25,6 +27,11 @@ import java.util.function.Consumer;
  * The training loop, in Java on any backend: per epoch it sets the learning rate, runs the
  * mini-batches (uploaded to reused device tensors; the loss summed on the device and read once per
  * epoch), evaluates, logs the book's line, checkpoints, and stops early or on a NaN loss.
+ *
+ * <p>As one replica of data-parallel training (a {@link DataParallel}), it trains on its shard of
+ * every global batch ({@code batchSize} is the global batch), averages gradients with the other
+ * replicas before each step, and sums the epoch's loss and accuracy over them; only the leading
+ * replica (rank 0) evaluates, logs and writes the run's files.
  */
 public final class Trainer {
 
@@ -68,14 +75,31 @@ public final class Trainer {
     private final Config config;
     private final Consumer<String> log;
     private final Map<String, String> modelMetadata;
+    /** This trainer's replica role, or null when it trains alone. */
+    private final DataParallel replica;
 
     /** @param modelMetadata what the model file should carry (class names, normalisation...) */
     public Trainer(Network net, Optimizer opt, Config config, Map<String, String> modelMetadata, Consumer<String> log) {
+        this(net, opt, config, modelMetadata, log, null);
+    }
+
+    /**
+     * A trainer that is one replica of data-parallel training ({@code replica} null: trains alone). Every
+     * replica is built with the same seed and configuration; the leading one's {@code log} is the one that
+     * prints.
+     */
+    public Trainer(Network net, Optimizer opt, Config config, Map<String, String> modelMetadata, Consumer<String> log,
+                   DataParallel replica) {
         this.net = net;
         this.opt = opt;
         this.config = config;
         this.modelMetadata = Map.copyOf(modelMetadata);
-        this.log = log;
+        this.replica = replica;
+        this.log = replica == null || replica.leads() ? log : line -> { };
+    }
+
+    private boolean leads() {
+        return replica == null || replica.leads();
     }
 
     /** Trains from scratch, or from {@code resume} (a checkpoint's progress already restored into net and opt). */
@@ -86,17 +110,18 @@ public final class Trainer {
             train = parts[0];
             validation = parts[1];
         }
-        if (config.checkpointDir() != null) {
-            probeWritable(config.checkpointDir());
+        Path runDir = leads() ? config.checkpointDir() : null; // only the leading replica writes the run's files
+        if (runDir != null) {
+            probeWritable(runDir);
         }
         List<EpochRecord> history = new ArrayList<>(resume == null ? List.of() : resume.history());
         double best = resume == null ? Double.NEGATIVE_INFINITY : resume.bestValidation();
         int stale = resume == null ? 0 : resume.epochsWithoutImprovement();
         int first = resume == null ? 0 : resume.epochsDone();
         boolean earlyStopping = validation != null && config.earlyStoppingPatience() > 0;
-        BestWeights bestWeights = new BestWeights(net, earlyStopping && config.checkpointDir() != null
-                && config.writeCheckpoints() ? config.checkpointDir().resolve(BestWeights.FILE) : null);
-        if (earlyStopping && resume != null) {
+        BestWeights bestWeights = new BestWeights(net, earlyStopping && runDir != null
+                && config.writeCheckpoints() ? runDir.resolve(BestWeights.FILE) : null);
+        if (earlyStopping && resume != null && leads()) {
             try {
                 bestWeights.loadSaved();
             } catch (IOException e) {
@@ -105,9 +130,12 @@ public final class Trainer {
         }
         Backend b = net.backend();
         net.setInputGradientNeeded(false);
-        try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm, config.augmentation());
-             Tensor x = b.allocate(Batches.shape(train, config.batchSize()));
-             Tensor t = b.allocate(Shape.of(config.batchSize()));
+        ReplicaShard shard = replica == null ? ReplicaShard.WHOLE : replica.shard();
+        int localBatch = Math.max(1, shard.maxCount(config.batchSize()));
+        try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm,
+                config.augmentation(), shard);
+             Tensor x = b.allocate(Batches.shape(train, localBatch));
+             Tensor t = b.allocate(Shape.of(localBatch));
              Tensor lossSum = b.allocate(Shape.of(1))) {
             for (int epoch = first; epoch < config.epochs(); epoch++) {
                 double lr = config.schedule().rate(epoch);
@@ -119,12 +147,19 @@ public final class Trainer {
                 long correct = 0;
                 try (EpochProgress bar = EpochProgress.open(config.progressBar(), "epoch " + (epoch + 1), batches)) {
                     BatchLoader.Batch batch;
-                    while ((batch = loader.next()) != null) {
-                        correct += step(b, batch, train, x, t, lossSum);
+                    for (int index = 0; (batch = loader.next()) != null; index++) {
+                        int globalItems = Math.min(config.batchSize(), train.size() - index * config.batchSize());
+                        correct += step(b, batch, globalItems, train, x, t, lossSum);
                         bar.step();
                     }
                 }
                 double loss = lossSum.toArray()[0];
+                if (replica != null) {
+                    double[] totals = replica.sum(loss, correct);
+                    loss = totals[0];
+                    correct = (long) totals[1];
+                    replica.synchronizeState("at the end of epoch " + (epoch + 1));
+                }
                 double trainSeconds = (System.nanoTime() - start) / 1e9;
                 long evalStart = System.nanoTime();
                 if (!Double.isFinite(loss)) {
@@ -133,8 +168,9 @@ public final class Trainer {
                             : "The last good checkpoint, " + config.checkpointDir().resolve(CHECKPOINT_FILE)
                             + ", is unchanged (try a lower learning rate)."));
                 }
-                double testAcc = test == null ? Double.NaN : Evaluation.of(net, test, norm, config.batchSize()).accuracy();
-                double valAcc = validation == null ? Double.NaN
+                double testAcc = test == null || !leads() ? Double.NaN
+                        : Evaluation.of(net, test, norm, config.batchSize()).accuracy();
+                double valAcc = validation == null || !leads() ? Double.NaN
                         : Evaluation.of(net, validation, norm, config.batchSize()).accuracy();
                 EpochRecord rec = new EpochRecord(epoch + 1, loss, correct / (double) train.size(), testAcc, valAcc, lr,
                         trainSeconds, (System.nanoTime() - evalStart) / 1e9);
@@ -152,10 +188,13 @@ public final class Trainer {
                         stop = true;
                     }
                 }
-                if (config.checkpointDir() != null) {
+                if (replica != null) {
+                    stop = replica.leaderDecides(stop);
+                }
+                if (runDir != null) {
                     writeHistory(history);
                 }
-                if (config.checkpointDir() != null && config.writeCheckpoints() && ((epoch + 1) % config.checkpointEvery() == 0
+                if (runDir != null && config.writeCheckpoints() && ((epoch + 1) % config.checkpointEvery() == 0
                         || stop || epoch + 1 == config.epochs())) {
                     writeCheckpoint(new Checkpoint.Progress(epoch + 1, history, best, stale));
                 }
@@ -166,7 +205,7 @@ public final class Trainer {
                 }
             }
         }
-        if (earlyStopping) {
+        if (earlyStopping && leads()) {
             keepBest(bestWeights, history, best);
         }
         return history;
@@ -190,11 +229,23 @@ public final class Trainer {
         }
     }
 
-    /** One mini-batch: upload, forward + backward, update; returns the batch's correct predictions. */
-    private int step(Backend b, BatchLoader.Batch batch, Dataset train, Tensor x, Tensor t, Tensor lossSum) {
+    /**
+     * One mini-batch (this replica's share of a global batch of {@code globalItems}): upload, forward +
+     * backward, average the gradients over the replicas, update; returns the share's correct predictions.
+     */
+    private int step(Backend b, BatchLoader.Batch batch, int globalItems, Dataset train, Tensor x, Tensor t,
+                     Tensor lossSum) {
+        if (batch.size() == 0) { // a short last batch left this replica nothing: it still joins the step
+            replica.reduceGradients(0, globalItems);
+            if (replica.reducesGradients()) {
+                opt.step(net.parameters());
+            }
+            replica.afterStep();
+            return 0;
+        }
         Tensor loss;
         int correct;
-        if (batch.size() == config.batchSize()) {
+        if (batch.size() == x.dim(0)) {
             x.copyFrom(batch.images());
             t.copyFrom(batch.labels());
             loss = net.gradient(x, t);
@@ -209,7 +260,13 @@ public final class Trainer {
         // The batch loss is a mean over its items: weighting it by size/total makes the epoch loss the
         // mean over all items, with a short last batch counting for its items only.
         b.axpy((float) batch.size() / train.size(), loss, lossSum);
+        if (replica != null) {
+            replica.reduceGradients(batch.size(), globalItems);
+        }
         opt.step(net.parameters());
+        if (replica != null) {
+            replica.afterStep();
+        }
         return correct;
     }
 
