@@ -5,7 +5,10 @@ import io.github.convnet4j.data.Augmentation;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.data.ReplicaShard;
+import io.github.convnet4j.cuda.NcclGroup;
+import io.github.convnet4j.distributed.Communicator;
 import io.github.convnet4j.distributed.DataParallel;
+import io.github.convnet4j.distributed.InProcessGroup;
 import io.github.convnet4j.io.AtomicFiles;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.models.Models;
@@ -194,8 +197,9 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, String> meta = Trainer.modelMetadata(split.train(), norm, model);
             Trainer.Config cfg = new Trainer.Config(epochs, batch, lrSchedule, seed, augmentation(split), validation, patience,
                     run, checkpointEvery, progress && System.console() != null, checkpoint);
-            List<EpochRecord> history = LocalReplicas.fit(replicaList, cfg, meta, System.out::println, split.train(),
-                    split.test(), norm, from, syncEvery, DataParallel.DEFAULT_CHECK_EVERY);
+            List<EpochRecord> history = LocalReplicas.fit(replicaList, communicators(replicaList), cfg, meta,
+                    System.out::println, split.train(), split.test(), norm, from, syncEvery,
+                    DataParallel.DEFAULT_CHECK_EVERY);
             finish(lead, history, split, norm, meta, run, modelFile);
         } finally {
             java.util.Collections.reverse(owned); // networks and optimizers before their backends
@@ -204,6 +208,23 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * CPU replicas: the in-process group. CUDA replicas: NCCL, or, where it cannot be loaded, the
+     * in-process group through host memory (said in one line, since it is much slower).
+     */
+    private static List<Communicator> communicators(List<LocalReplicas.Replica> replicas) {
+        List<Backend> backends = replicas.stream().map(r -> r.network().backend()).toList();
+        if (backends.get(0) instanceof io.github.convnet4j.cpu.CpuBackend) {
+            return InProcessGroup.create(replicas.size());
+        }
+        java.util.Optional<String> noNccl = NcclGroup.unavailableReason();
+        if (noNccl.isPresent()) {
+            System.out.println("NCCL unavailable (" + noNccl.get() + "): the replicas' gradients go through host memory");
+            return InProcessGroup.create(replicas.size());
+        }
+        return NcclGroup.local(backends);
     }
 
     /** After training: the test report, the model file and the curves. */

@@ -153,6 +153,16 @@ public final class CudaBackend extends CheckedBackend {
         return allocator.mallocCalls();
     }
 
+    /** This backend's stream, for collectives that must run in order with its kernels (NCCL). */
+    cudaStream_t stream() {
+        return stream;
+    }
+
+    /** Makes this backend's device context current on the calling thread (before a call outside the backend). */
+    void bindToThisThread() {
+        bindContext();
+    }
+
     private void bindContext() {
         if (!contextBound.get()) {
             CudaCheck.driver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent", null);

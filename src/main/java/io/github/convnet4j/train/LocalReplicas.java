@@ -45,7 +45,21 @@ public final class LocalReplicas {
         if (replicas.isEmpty()) {
             throw new IllegalArgumentException("data-parallel training needs at least one replica");
         }
-        List<Communicator> group = InProcessGroup.create(replicas.size());
+        return fit(replicas, InProcessGroup.create(replicas.size()), config, metadata, log, train, test, norm, resume,
+                syncEvery, checkEvery);
+    }
+
+    /**
+     * As above, with the replicas joined by {@code group} (rank i drives replica i; e.g. NCCL for CUDA
+     * replicas); the group's communicators are closed at the end.
+     */
+    public static List<EpochRecord> fit(List<Replica> replicas, List<Communicator> group, Trainer.Config config,
+                                        Map<String, String> metadata, Consumer<String> log, Dataset train, Dataset test,
+                                        Normalization norm, Checkpoint.Progress resume, int syncEvery, int checkEvery) {
+        if (replicas.isEmpty() || group.size() != replicas.size()) {
+            throw new IllegalArgumentException(replicas.size() + " replicas need as many communicators, got "
+                    + group.size());
+        }
         ExecutorService threads = Executors.newFixedThreadPool(replicas.size(), r -> {
             Thread t = new Thread(r, "convnet4j-replica");
             t.setDaemon(true);

@@ -1,0 +1,226 @@
+package io.github.convnet4j.cuda;
+
+import io.github.convnet4j.distributed.Communicator;
+import io.github.convnet4j.distributed.CommunicatorException;
+import io.github.convnet4j.distributed.ReduceOp;
+import io.github.convnet4j.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.util.List;
+import jcuda.Pointer;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaMemcpyKind;
+import org.bytedeco.cuda.global.nccl;
+import org.bytedeco.cuda.nccl.ncclComm;
+import org.bytedeco.cuda.nccl.ncclUniqueId;
+
+/**
+ * One rank of an NCCL communicator over CUDA backends: the collectives run on the backend's own
+ * stream, on the tensors' device memory, with no host copy (in-place {@code ncclAllReduce},
+ * {@code ncclBroadcast}); {@link #allGather} and {@link #barrier} move a few bytes through a small
+ * device buffer. NCCL is reached through Bytedeco's binding ({@code org.bytedeco:cuda}, an optional
+ * dependency), which needs {@code libnccl.so.2} and CUDA 12's {@code libcudart.so.12} on the
+ * machine (the Docker image has both); JCuda and Bytedeco share the device's primary context, so a
+ * JCuda device pointer is handed to NCCL as its address.
+ *
+ * <p>NCCL gives every rank the same reduced values, but in an order of its own algorithms (ring or
+ * tree), not in rank order as {@link io.github.convnet4j.distributed.InProcessGroup} sums.
+ * Made by {@link NcclGroup}.
+ */
+final class NcclCommunicator implements Communicator {
+    /** The bytes of an ncclUniqueId (NCCL_UNIQUE_ID_BYTES). */
+    static final int UNIQUE_ID_BYTES = 128;
+
+    private final CudaBackend backend;
+    private final int rank;
+    private final int size;
+    private final ncclComm comm;
+    private final org.bytedeco.cuda.cudart.CUstream_st stream;
+    /** A few device bytes for allGather and barrier, grown when a message is larger. */
+    private Pointer small;
+    private long smallBytes;
+    private boolean closed;
+
+    private NcclCommunicator(CudaBackend backend, int rank, int size, ncclComm comm) {
+        this.backend = backend;
+        this.rank = rank;
+        this.size = size;
+        this.comm = comm;
+        this.stream = new org.bytedeco.cuda.cudart.CUstream_st(DeviceAddresses.at(DeviceAddresses.of(backend.stream())));
+    }
+
+    /** A new NCCL unique id (rank 0 makes it; the others receive its bytes). */
+    static byte[] newUniqueId() {
+        ncclUniqueId id = new ncclUniqueId();
+        check(nccl.ncclGetUniqueId(id), "ncclGetUniqueId", -1);
+        byte[] bytes = new byte[UNIQUE_ID_BYTES];
+        id.internal().get(bytes);
+        return bytes;
+    }
+
+    /**
+     * Joins the communicator of {@code size} ranks named by {@code uniqueId} as {@code rank}, on
+     * {@code backend}'s device; blocks until every rank has joined (call it from each rank's thread
+     * or process at once).
+     */
+    static NcclCommunicator join(CudaBackend backend, int rank, int size, byte[] uniqueId) {
+        if (uniqueId.length != UNIQUE_ID_BYTES) {
+            throw new IllegalArgumentException("an NCCL unique id has " + UNIQUE_ID_BYTES + " bytes, got "
+                    + uniqueId.length);
+        }
+        if (size < 1 || rank < 0 || rank >= size) {
+            throw new IllegalArgumentException("NCCL rank must be in [0, size), got rank " + rank + " of " + size);
+        }
+        backend.bindToThisThread();
+        ncclUniqueId id = new ncclUniqueId();
+        id.internal().put(uniqueId);
+        ncclComm comm = new ncclComm();
+        check(nccl.ncclCommInitRank(comm, size, id, rank), "ncclCommInitRank", rank);
+        return new NcclCommunicator(backend, rank, size, comm);
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void allReduce(List<Tensor> tensors, ReduceOp op) {
+        requireOpen("allReduce");
+        int ncclOp = op == ReduceOp.MEAN ? nccl.ncclAvg : nccl.ncclSum;
+        backend.bindToThisThread();
+        check(nccl.ncclGroupStart(), "ncclGroupStart", rank);
+        try {
+            for (Tensor t : tensors) {
+                org.bytedeco.javacpp.Pointer p = device(t);
+                check(nccl.ncclAllReduce(p, p, t.size(), nccl.ncclFloat32, ncclOp, comm, stream), "ncclAllReduce", rank);
+            }
+        } finally {
+            check(nccl.ncclGroupEnd(), "ncclGroupEnd", rank);
+        }
+    }
+
+    @Override
+    public void broadcast(List<Tensor> tensors, int root) {
+        requireOpen("broadcast");
+        if (root < 0 || root >= size) {
+            throw new IllegalArgumentException("broadcast root must be a rank in [0, " + size + "), got " + root);
+        }
+        backend.bindToThisThread();
+        check(nccl.ncclGroupStart(), "ncclGroupStart", rank);
+        try {
+            for (Tensor t : tensors) {
+                org.bytedeco.javacpp.Pointer p = device(t);
+                check(nccl.ncclBroadcast(p, p, t.size(), nccl.ncclFloat32, root, comm, stream), "ncclBroadcast", rank);
+            }
+        } finally {
+            check(nccl.ncclGroupEnd(), "ncclGroupEnd", rank);
+        }
+    }
+
+    /** Messages of any length: the lengths first (4 bytes each), then every message padded to the longest. */
+    @Override
+    public byte[][] allGather(byte[] message) {
+        requireOpen("allGather");
+        byte[] lengths = gatherFixed(ByteBuffer.allocate(Integer.BYTES).putInt(message.length).array());
+        int longest = 0;
+        int[] length = new int[size];
+        ByteBuffer lb = ByteBuffer.wrap(lengths);
+        for (int r = 0; r < size; r++) {
+            length[r] = lb.getInt();
+            longest = Math.max(longest, length[r]);
+        }
+        byte[] padded = java.util.Arrays.copyOf(message, Math.max(1, longest));
+        byte[] all = gatherFixed(padded);
+        byte[][] out = new byte[size][];
+        for (int r = 0; r < size; r++) {
+            out[r] = java.util.Arrays.copyOfRange(all, r * padded.length, r * padded.length + length[r]);
+        }
+        return out;
+    }
+
+    /** ncclAllGather of {@code mine.length} bytes per rank, through the small device buffer. */
+    private byte[] gatherFixed(byte[] mine) {
+        backend.bindToThisThread();
+        long total = (long) mine.length * size;
+        Pointer buf = smallBuffer(total);
+        CudaCheck.runtime(JCuda.cudaMemcpy(buf.withByteOffset((long) rank * mine.length), Pointer.to(mine), mine.length,
+                cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy", "allGather message");
+        org.bytedeco.javacpp.Pointer d = DeviceAddresses.pointer(buf);
+        org.bytedeco.javacpp.Pointer mineOnDevice = DeviceAddresses.pointer(buf.withByteOffset((long) rank * mine.length));
+        check(nccl.ncclAllGather(mineOnDevice, d, mine.length, nccl.ncclUint8, comm, stream), "ncclAllGather", rank);
+        byte[] all = new byte[(int) total];
+        backend.synchronize();
+        CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(all), buf, total, cudaMemcpyKind.cudaMemcpyDeviceToHost),
+                "cudaMemcpy", "allGather result");
+        return all;
+    }
+
+    private Pointer smallBuffer(long bytes) {
+        if (small == null || smallBytes < bytes) {
+            if (small != null) {
+                JCuda.cudaFree(small);
+            }
+            small = new Pointer();
+            CudaCheck.runtime(JCuda.cudaMalloc(small, bytes), "cudaMalloc", "allGather buffer of " + bytes + " bytes");
+            smallBytes = bytes;
+        }
+        return small;
+    }
+
+    @Override
+    public void barrier() {
+        allGather(new byte[1]);
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        if (!closed) {
+            closed = true;
+            nccl.ncclCommAbort(comm); // the other ranks' pending collectives fail instead of hanging
+            freeSmall();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            backend.bindToThisThread();
+            nccl.ncclCommDestroy(comm);
+            freeSmall();
+        }
+    }
+
+    private void freeSmall() {
+        if (small != null) {
+            JCuda.cudaFree(small);
+            small = null;
+        }
+    }
+
+    private void requireOpen(String what) {
+        if (closed) {
+            throw new IllegalStateException("NCCL rank " + rank + " is closed; " + what + " refused");
+        }
+    }
+
+    /** A tensor's device memory as a Bytedeco pointer (its address; NCCL reads the memory JCuda allocated). */
+    private org.bytedeco.javacpp.Pointer device(Tensor t) {
+        if (t.backend() != backend) {
+            throw new IllegalArgumentException("tensor " + t + " is not on this rank's CUDA backend");
+        }
+        return DeviceAddresses.pointer(CudaBackend.ptr(t));
+    }
+
+    static void check(int result, String call, int rank) {
+        if (result != nccl.ncclSuccess) {
+            throw new CommunicatorException(call + (rank >= 0 ? " on rank " + rank : "") + " failed: "
+                    + nccl.ncclGetErrorString(result).getString() + " (ncclResult " + result + ")");
+        }
+    }
+}
