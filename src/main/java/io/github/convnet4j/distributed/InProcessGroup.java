@@ -5,10 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Replicas in one JVM, one thread each, on any backends: the reference communicator and the one
@@ -29,7 +26,9 @@ public final class InProcessGroup {
 
     private final int size;
     private final long timeoutNanos;
-    private final CyclicBarrier barrier;
+    /** Ranks arrived at the current rendezvous, and how many rendezvous have completed; guarded by {@code this}. */
+    private int arrived;
+    private long generation;
     /** What each rank asked for at the current collective: (kind, tensor count, total floats, root). */
     private final long[][] calls;
     /** Each rank's host copy of its tensors, by tensor index, reused while the sizes stay the same. */
@@ -37,7 +36,7 @@ public final class InProcessGroup {
     /** The reduced values, by tensor index, shared by all ranks. */
     private float[][] reduced = new float[0][];
     private final byte[][] messages;
-    /** Why the group broke, set once; every later collective reports it. */
+    /** Why the group broke, set once under the lock; every later collective reports it. */
     private volatile String brokenBecause;
     private volatile Throwable brokenCause;
 
@@ -47,7 +46,6 @@ public final class InProcessGroup {
         this.calls = new long[size][];
         this.staging = new float[size][][];
         this.messages = new byte[size][];
-        this.barrier = new CyclicBarrier(size, this::checkSameCall);
     }
 
     /** A group of {@code size} communicators, rank i at index i; each is used by one thread. */
@@ -72,19 +70,61 @@ public final class InProcessGroup {
     }
 
     /**
-     * Runs in the last thread to arrive, before any is released: the ranks must have called the
-     * same collective with the same sizes, or the group breaks with a message naming both calls.
+     * Waits until every rank has arrived. The last to arrive checks that all called the same
+     * collective with the same sizes (else the group breaks, naming both calls) and sizes the shared
+     * result arrays before anyone is released. The broken check and the wait share one lock, so once
+     * the group is broken no rank can start waiting: every later call fails at once.
+     *
+     * @return null when released normally, else why the group broke
      */
-    private void checkSameCall() {
+    private synchronized String rendezvous(int rank, long timeoutNanos, String what) throws InterruptedException {
+        if (brokenBecause != null) {
+            return brokenBecause;
+        }
+        long mine = generation;
+        if (++arrived == size) {
+            arrived = 0;
+            String mismatch = sameCallOrWhyNot();
+            if (mismatch != null) {
+                breakLocked(mismatch, null);
+                return mismatch;
+            }
+            if (calls[0][0] == ALL_REDUCE) {
+                growReduced();
+            }
+            generation++;
+            notifyAll();
+            return null;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (generation == mine && brokenBecause == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                breakLocked("rank " + rank + " waited more than " + Duration.ofNanos(timeoutNanos).toMillis()
+                        + " ms for the other ranks at " + what, null);
+                break;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return generation == mine ? brokenBecause : null;
+    }
+
+    private String sameCallOrWhyNot() {
         for (int r = 1; r < size; r++) {
             if (!Arrays.equals(calls[r], calls[0])) {
-                brokenBecause = "rank 0 called " + describe(calls[0]) + " but rank " + r + " called " + describe(calls[r]);
-                throw new IllegalStateException(brokenBecause); // breaks the barrier for every rank
+                return "rank 0 called " + describe(calls[0]) + " but rank " + r + " called " + describe(calls[r]);
             }
         }
-        if (calls[0][0] == ALL_REDUCE) {
-            growReduced();
+        return null;
+    }
+
+    /** Breaks the group for good (the first reason wins) and wakes every waiting rank. */
+    private synchronized void breakLocked(String why, Throwable cause) {
+        if (brokenBecause == null) {
+            brokenCause = cause;
+            brokenBecause = why;
         }
+        notifyAll();
     }
 
     private void growReduced() {
@@ -229,46 +269,22 @@ public final class InProcessGroup {
             call[1] = tensors.size();
             call[2] = floats;
             call[3] = root;
-            failIfBroken(what);
+            String broken;
             try {
-                barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                String why = "rank " + rank + " waited more than " + Duration.ofNanos(timeoutNanos).toSeconds()
-                        + " s for the other ranks at " + what;
-                breakGroup(why, e);
-                throw new CommunicatorException(why, e);
+                broken = rendezvous(rank, timeoutNanos, what);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                breakGroup("rank " + rank + " was interrupted at " + what, e);
+                breakLocked("rank " + rank + " was interrupted at " + what, e);
                 throw new CommunicatorException("rank " + rank + " was interrupted at " + what, e);
-            } catch (BrokenBarrierException e) {
-                failIfBroken(what);
-                throw new CommunicatorException("the group broke at " + what + " (rank " + rank + ")", e);
-            } catch (IllegalStateException e) { // from checkSameCall, in the thread that arrived last
-                failIfBroken(what);
-                throw e;
             }
-        }
-
-        private void failIfBroken(String what) {
-            if (brokenBecause != null) {
-                throw new CommunicatorException(what + " on rank " + rank + " failed: " + brokenBecause, brokenCause);
+            if (broken != null) {
+                throw new CommunicatorException(what + " on rank " + rank + " failed: " + broken, brokenCause);
             }
         }
 
         @Override
         public void abort(Throwable cause) {
-            breakGroup("rank " + rank + " failed: " + cause, cause);
-        }
-
-        private void breakGroup(String why, Throwable cause) {
-            synchronized (InProcessGroup.this) {
-                if (brokenBecause == null) {
-                    brokenCause = cause;
-                    brokenBecause = why;
-                }
-            }
-            barrier.reset(); // wakes every waiting rank with BrokenBarrierException
+            breakLocked("rank " + rank + " failed: " + cause, cause);
         }
 
         @Override

@@ -152,6 +152,29 @@ class InProcessGroupTest {
         assertThrows(CommunicatorException.class, () -> group.get(0).barrier());
     }
 
+    /** A rank that starts waiting just after the group broke must not wait for ranks that are gone. */
+    @Test
+    void noRankCanStartWaitingOnABrokenGroup() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            List<Communicator> group = InProcessGroup.create(2, Duration.ofSeconds(30));
+            long start = System.nanoTime();
+            List<Boolean> failed = onEveryRank(group, r -> {
+                if (r == 1) {
+                    group.get(1).abort(new IllegalStateException("gone"));
+                    return true;
+                }
+                try {
+                    group.get(0).barrier();
+                    return false;
+                } catch (CommunicatorException e) {
+                    return true;
+                }
+            });
+            assertEquals(List.of(true, true), failed);
+            assertTrue((System.nanoTime() - start) / 1e9 < 10, "round " + round + " waited for a rank that had aborted");
+        }
+    }
+
     @Test
     void aRankThatNeverComesTimesTheOthersOut() throws Exception {
         List<Communicator> group = InProcessGroup.create(2, Duration.ofMillis(300));
