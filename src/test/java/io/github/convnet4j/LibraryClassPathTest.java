@@ -69,7 +69,7 @@ class LibraryClassPathTest {
 
     /** Source files (relative, with /) that import or name Spark's or Scala's packages. */
     private static List<String> sparkUsers(Path root) throws java.io.IOException {
-        Pattern use = Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.[a-z]");
+        Pattern use = Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.[A-Za-z]");
         List<String> users = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java")).sorted()::iterator) {
