@@ -3,6 +3,7 @@ package io.github.convnet4j.distributed.spark;
 import io.github.convnet4j.distributed.DataParallel;
 import io.github.convnet4j.models.Models;
 import io.github.convnet4j.optim.Optimizers;
+import io.github.convnet4j.train.LearningRateSchedule;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +64,11 @@ public record TrainingJob(String model, String dataset, String dataDir, int epoc
             throw new IllegalArgumentException("--run-dir is needed: a folder on a file system every executor sees");
         }
         Optimizers.byName(optimizer, (float) lr, weightDecay).close(); // only the name is checked
+        try { // here, not in every task of every stage attempt
+            LearningRateSchedule.parse(schedule, lr, epochs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+        }
         if (faults == null) {
             faults = FaultInjection.NONE;
         }
