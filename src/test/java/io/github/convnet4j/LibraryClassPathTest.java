@@ -40,8 +40,9 @@ class LibraryClassPathTest {
             String d = m.group(1);
             String artifact = tag(d, "artifactId");
             boolean optional = "true".equals(tag(d, "optional"));
-            boolean test = "test".equals(tag(d, "scope"));
-            if (!optional && !test) {
+            String scope = tag(d, "scope");
+            boolean notInherited = "test".equals(scope) || "provided".equals(scope); // provided: Spark, the cluster's
+            if (!optional && !notInherited) {
                 reachUsers.add(artifact);
             }
         }
@@ -50,6 +51,35 @@ class LibraryClassPathTest {
 
     @TempDir
     Path dir;
+
+    /** Spark is provided by the cluster: a class outside distributed.spark that used it would fail without Spark. */
+    @Test
+    void onlyTheSparkPackageUsesSparkOrScala() throws Exception {
+        Path main = Path.of(System.getProperty("user.dir"), "src", "main", "java");
+        List<String> users = sparkUsers(main);
+        assertFalse(users.isEmpty(), "the Spark package itself should be found");
+        for (String u : users) {
+            assertTrue(u.startsWith("io/github/convnet4j/distributed/spark/"), "uses Spark or Scala: " + u);
+        }
+        Path planted = Files.createDirectories(dir.resolve("src/io/github/convnet4j/train"));
+        Files.writeString(planted.resolve("Leak.java"), "package io.github.convnet4j.train;\n"
+                + "import org.apache.spark.SparkContext;\nclass Leak {}\n");
+        assertEquals(List.of("io/github/convnet4j/train/Leak.java"), sparkUsers(dir.resolve("src")), "a planted user");
+    }
+
+    /** Source files (relative, with /) that import or name Spark's or Scala's packages. */
+    private static List<String> sparkUsers(Path root) throws java.io.IOException {
+        Pattern use = Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.[A-Za-z]");
+        List<String> users = new ArrayList<>();
+        try (var files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java")).sorted()::iterator) {
+                if (use.matcher(Files.readString(f)).find()) {
+                    users.add(root.relativize(f).toString().replace(File.separatorChar, '/'));
+                }
+            }
+        }
+        return users;
+    }
 
     @Test
     void theEngineTrainsPredictsAndDrawsWithoutTheCommandLinesLibraries() throws Exception {

@@ -13,13 +13,8 @@ import io.github.convnet4j.io.AtomicFiles;
 import io.github.convnet4j.io.ModelFile;
 import io.github.convnet4j.models.Models;
 import io.github.convnet4j.nn.Network;
-import io.github.convnet4j.optim.AdaGrad;
-import io.github.convnet4j.optim.Adam;
-import io.github.convnet4j.optim.Momentum;
-import io.github.convnet4j.optim.Nesterov;
 import io.github.convnet4j.optim.Optimizer;
-import io.github.convnet4j.optim.RmsProp;
-import io.github.convnet4j.optim.Sgd;
+import io.github.convnet4j.optim.Optimizers;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.train.Checkpoint;
 import io.github.convnet4j.train.EpochRecord;
@@ -361,17 +356,8 @@ final class TrainCommand implements Callable<Integer> {
         return new Augmentation(s.dim(1) <= 28 ? 2 : 4, rgb, rgb ? 0.1f : 0f);
     }
 
+    /** The optimizer {@code --optimizer name} names (see {@link Optimizers#byName}). */
     static Optimizer optimizer(String name, float lr, float wd) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "sgd" -> new Sgd(lr, wd);
-            case "momentum" -> new Momentum(lr, 0.9f, wd);
-            case "nesterov" -> new Nesterov(lr, 0.9f, wd);
-            case "adagrad" -> new AdaGrad(lr, wd);
-            case "rmsprop" -> new RmsProp(lr, 0.99f, wd);
-            case "adam" -> new Adam(lr, 0.9f, 0.999f, wd);
-            case "adam-pytorch" -> Adam.pytorch(lr, 0.9f, 0.999f, wd);
-            default -> throw new IllegalArgumentException("--optimizer '" + name
-                    + "' is unknown: expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adam-pytorch");
-        };
+        return Optimizers.byName(name, lr, wd);
     }
 }

@@ -6,12 +6,12 @@ import java.util.List;
  * The tolerance of the replica tests: for every tensor on its own (no budget pooled across
  * tensors), the largest element difference relative to the tensor's largest magnitude.
  */
-final class WeightsAgreement {
+public final class WeightsAgreement {
     private WeightsAgreement() {
     }
 
     /** null if every tensor of {@code actual} is within {@code rtol} of {@code expected}'s, else what is not. */
-    static String disagreement(List<String> names, List<float[]> expected, List<float[]> actual, double rtol) {
+    public static String disagreement(List<String> names, List<float[]> expected, List<float[]> actual, double rtol) {
         if (expected.size() != actual.size()) {
             return expected.size() + " tensors expected, " + actual.size() + " came";
         }
@@ -44,7 +44,7 @@ final class WeightsAgreement {
     }
 
     /** The largest relative difference over all tensors, for reporting. */
-    static double worstRelative(List<float[]> expected, List<float[]> actual) {
+    public static double worstRelative(List<float[]> expected, List<float[]> actual) {
         double worst = 0;
         for (int i = 0; i < expected.size(); i++) {
             float[] e = expected.get(i);
