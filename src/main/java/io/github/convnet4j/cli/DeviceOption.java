@@ -36,7 +36,12 @@ final class DeviceOption {
             return new io.github.convnet4j.cpu.CpuBackend(Math.max(1, cores / replicas));
         }
         CudaOptions defaults = CudaOptions.defaults();
-        return Backends.open("cuda", new CudaOptions(rank, tf32, false, deterministic, defaults.maxWorkspaceBytes()));
+        try {
+            return Backends.open("cuda", new CudaOptions(rank, tf32, false, deterministic, defaults.maxWorkspaceBytes()));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("--replicas " + replicas + " on CUDA needs " + replicas + " GPUs (devices 0 to "
+                    + (replicas - 1) + "), but device " + rank + " cannot be opened: " + e.getMessage(), e);
+        }
     }
 
     private boolean replicasOnCpu;

@@ -178,9 +178,11 @@ final class TrainCommand implements Callable<Integer> {
                 replicaList.add(new LocalReplicas.Replica(net, opt));
             }
             Network lead = replicaList.get(0).network();
-            System.out.printf("model: %s, %,d parameters, %d replicas on backend %s, %d images of every batch of %d each%n",
+            int fewest = new ReplicaShard(0, replicas).count(batch);
+            int most = new ReplicaShard(0, replicas).maxCount(batch);
+            System.out.printf("model: %s, %,d parameters, %d replicas on backend %s, %s images of every batch of %d each%n",
                     model, lead.parameterCount(), replicas, lead.backend().name(),
-                    new ReplicaShard(0, replicas).maxCount(batch), batch);
+                    fewest == most ? Integer.toString(most) : fewest + "-" + most, batch);
             Checkpoint.Progress from = null;
             if (resume) {
                 Path ckpt = run.resolve(Trainer.CHECKPOINT_FILE);
@@ -197,10 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                     DataParallel.DEFAULT_CHECK_EVERY);
             finish(lead, history, split, norm, meta, run, modelFile);
         } finally {
-            java.util.Collections.reverse(owned); // networks and optimizers before their backends
-            for (AutoCloseable c : owned) {
-                c.close();
-            }
+            closeAll(owned);
         }
         return 0;
     }
@@ -220,6 +219,25 @@ final class TrainCommand implements Callable<Integer> {
             return InProcessGroup.create(replicas.size());
         }
         return NcclGroup.local(backends);
+    }
+
+    /** Closes everything, newest first (networks and optimizers before their backends), even if one close fails. */
+    private static void closeAll(List<AutoCloseable> owned) throws Exception {
+        Exception first = null;
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** After training: the test report, the model file and the curves. */
@@ -254,6 +272,10 @@ final class TrainCommand implements Callable<Integer> {
         OptionRanges.atLeast("--checkpoint-every", checkpointEvery, 1);
         OptionRanges.between("--replicas", replicas, 1, MAX_REPLICAS);
         OptionRanges.atLeast("--sync-every", syncEvery, 1);
+        if (syncEvery > 1 && replicas == 1) {
+            throw new IllegalArgumentException("--sync-every " + syncEvery + " needs --replicas N with N > 1: it says how"
+                    + " often replicas average their weights");
+        }
         if (replicas > batch) {
             throw new IllegalArgumentException("--replicas " + replicas + " is more than --batch " + batch
                     + ": every replica needs at least one image of each batch (--batch is the global batch)");

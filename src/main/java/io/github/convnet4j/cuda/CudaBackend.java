@@ -65,7 +65,12 @@ public final class CudaBackend extends CheckedBackend {
     private final DeviceAllocator allocator = new DeviceAllocator();
     private final Descriptors descriptors = new Descriptors();
     private final Map<ConvGeometry, ConvPlan> convPlans = new HashMap<>();
-    private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
+    /**
+     * The backend whose context each thread made current last. One thread may drive several backends
+     * (a replica per GPU built and evaluated on the main thread), so "this thread has bound me once"
+     * is not enough: another backend may have made its device current since.
+     */
+    private static final ThreadLocal<CudaBackend> BOUND = new ThreadLocal<>();
     private final String description;
     private Kernels kernels;
     private Pointer workspace;
@@ -164,9 +169,9 @@ public final class CudaBackend extends CheckedBackend {
     }
 
     private void bindContext() {
-        if (!contextBound.get()) {
+        if (BOUND.get() != this) {
             CudaCheck.driver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent", null);
-            contextBound.set(true);
+            BOUND.set(this);
         }
     }
 
@@ -657,6 +662,9 @@ public final class CudaBackend extends CheckedBackend {
             }
         } finally {
             resources.close();
+            if (BOUND.get() == this) {
+                BOUND.remove();
+            }
         }
     }
 

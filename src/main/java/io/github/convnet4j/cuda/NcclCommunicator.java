@@ -38,7 +38,30 @@ final class NcclCommunicator implements Communicator {
     /** A few device bytes for allGather and barrier, grown when a message is larger. */
     private Pointer small;
     private long smallBytes;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Set when this rank's communicator was aborted (by itself or a sibling); then nothing may wait on it. */
+    private volatile String abortedBecause;
+    /** The other ranks of the same group in this JVM, or null for a rank that joined across processes. */
+    private Siblings siblings;
+
+    /**
+     * The ranks of one {@link NcclGroup#local} group. NCCL's abort is local to one communicator: the
+     * others would wait for ever for the failed rank in their next collective, so an abort on one
+     * aborts them all (from the failing thread: aborting another thread's communicator is how NCCL
+     * lets a hang be broken).
+     */
+    static final class Siblings {
+        private final List<NcclCommunicator> ranks;
+
+        Siblings(List<NcclCommunicator> ranks) {
+            this.ranks = List.copyOf(ranks);
+            this.ranks.forEach(r -> r.siblings = this);
+        }
+
+        synchronized void abortAll(String why) {
+            ranks.forEach(r -> r.abortLocal(why));
+        }
+    }
 
     private NcclCommunicator(CudaBackend backend, int rank, int size, ncclComm comm) {
         this.backend = backend;
@@ -63,19 +86,55 @@ final class NcclCommunicator implements Communicator {
      * or process at once).
      */
     static NcclCommunicator join(CudaBackend backend, int rank, int size, byte[] uniqueId) {
-        if (uniqueId.length != UNIQUE_ID_BYTES) {
-            throw new IllegalArgumentException("an NCCL unique id has " + UNIQUE_ID_BYTES + " bytes, got "
-                    + uniqueId.length);
+        ncclUniqueId id = uniqueId(uniqueId, rank, size);
+        backend.bindToThisThread();
+        ncclComm comm = new ncclComm();
+        check(nccl.ncclCommInitRank(comm, size, id, rank), "ncclCommInitRank", rank);
+        return new NcclCommunicator(backend, rank, size, comm);
+    }
+
+    /**
+     * All ranks of a group whose GPUs this JVM drives, initialised from one thread inside one NCCL
+     * group call, so that one rank failing to initialise is one error for all instead of the others
+     * waiting for it for ever. Rank i is on backends.get(i).
+     */
+    static List<NcclCommunicator> initAll(List<CudaBackend> backends) {
+        int size = backends.size();
+        ncclUniqueId id = uniqueId(newUniqueId(), 0, size);
+        ncclComm[] comms = new ncclComm[size];
+        check(nccl.ncclGroupStart(), "ncclGroupStart", -1);
+        int started = 0;
+        try {
+            for (int r = 0; r < size; r++) {
+                backends.get(r).bindToThisThread(); // NCCL takes the device from the current context
+                comms[r] = new ncclComm();
+                check(nccl.ncclCommInitRank(comms[r], size, id, r), "ncclCommInitRank", r);
+                started++;
+            }
+        } finally {
+            int end = nccl.ncclGroupEnd();
+            if (started == size) {
+                check(end, "ncclGroupEnd (initialising " + size + " ranks)", -1);
+            }
+        }
+        List<NcclCommunicator> ranks = new java.util.ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            ranks.add(new NcclCommunicator(backends.get(r), r, size, comms[r]));
+        }
+        new Siblings(ranks);
+        return ranks;
+    }
+
+    private static ncclUniqueId uniqueId(byte[] bytes, int rank, int size) {
+        if (bytes.length != UNIQUE_ID_BYTES) {
+            throw new IllegalArgumentException("an NCCL unique id has " + UNIQUE_ID_BYTES + " bytes, got " + bytes.length);
         }
         if (size < 1 || rank < 0 || rank >= size) {
             throw new IllegalArgumentException("NCCL rank must be in [0, size), got rank " + rank + " of " + size);
         }
-        backend.bindToThisThread();
         ncclUniqueId id = new ncclUniqueId();
-        id.internal().put(uniqueId);
-        ncclComm comm = new ncclComm();
-        check(nccl.ncclCommInitRank(comm, size, id, rank), "ncclCommInitRank", rank);
-        return new NcclCommunicator(backend, rank, size, comm);
+        id.internal().put(bytes);
+        return id;
     }
 
     @Override
@@ -177,23 +236,41 @@ final class NcclCommunicator implements Communicator {
         allGather(new byte[1]);
     }
 
+    /** Aborts this rank and, for a local group, every sibling: their pending and later collectives fail instead of hanging. */
     @Override
     public void abort(Throwable cause) {
-        if (!closed) {
-            closed = true;
-            nccl.ncclCommAbort(comm); // the other ranks' pending collectives fail instead of hanging
-            freeSmall();
+        String why = "rank " + rank + " failed: " + cause;
+        if (siblings != null) {
+            siblings.abortAll(why);
+        } else {
+            abortLocal(why);
+        }
+    }
+
+    /** Any thread may call this; the owner's memory is freed by its own {@link #close}. */
+    private synchronized void abortLocal(String why) {
+        if (abortedBecause == null && !closed) {
+            abortedBecause = why;
+            nccl.ncclCommAbort(comm);
         }
     }
 
     @Override
     public void close() {
-        if (!closed) {
+        boolean destroy;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
+            destroy = abortedBecause == null; // an aborted communicator is already gone
+        }
+        // Outside the lock: a sibling's abort must never wait behind a destroy.
+        if (destroy) {
             backend.bindToThisThread();
             nccl.ncclCommDestroy(comm);
-            freeSmall();
         }
+        freeSmall();
     }
 
     private void freeSmall() {
@@ -206,6 +283,10 @@ final class NcclCommunicator implements Communicator {
     private void requireOpen(String what) {
         if (closed) {
             throw new IllegalStateException("NCCL rank " + rank + " is closed; " + what + " refused");
+        }
+        if (abortedBecause != null) {
+            throw new CommunicatorException(what + " on NCCL rank " + rank + " refused: the group was aborted ("
+                    + abortedBecause + ")");
         }
     }
 

@@ -2,21 +2,17 @@ package io.github.convnet4j.cuda;
 
 import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.distributed.Communicator;
-import io.github.convnet4j.distributed.CommunicatorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * NCCL communicators for CUDA backends: {@link #local} for one GPU per replica thread in this JVM
  * ({@code train --replicas N} on CUDA), {@link #newUniqueId} + {@link #join} for one process per
  * machine (rank 0 makes the id and shares it, e.g. through Spark's {@code allGather}). NCCL is an
  * optional dependency: {@link #unavailableReason} says why it cannot be used, before anything
- * else is attempted.
+ * else is attempted. NCCL has no timeout of its own: within one JVM a failing rank aborts the
+ * others; across processes the launcher must end them (Spark kills a failed barrier stage's tasks).
  */
 public final class NcclGroup {
     private NcclGroup() {
@@ -55,35 +51,17 @@ public final class NcclGroup {
     }
 
     /**
-     * One communicator per backend (rank i on backends.get(i)), initialised together, one thread per
-     * rank, as NCCL requires when each rank is driven by its own thread.
+     * One communicator per backend (rank i on backends.get(i)), initialised together from this
+     * thread in one NCCL group call (a rank that cannot start is one error, not a hang). Each rank
+     * may then be driven by its own thread; an abort on one aborts all.
      */
     public static List<Communicator> local(List<? extends Backend> backends) {
         requireAvailable();
-        byte[] id = NcclCommunicator.newUniqueId();
-        ExecutorService threads = Executors.newFixedThreadPool(backends.size());
-        List<Communicator> made = new ArrayList<>();
-        try {
-            List<Future<Communicator>> joins = new ArrayList<>();
-            for (int r = 0; r < backends.size(); r++) {
-                CudaBackend b = cuda(backends.get(r));
-                int rank = r;
-                joins.add(threads.submit(() -> NcclCommunicator.join(b, rank, backends.size(), id)));
-            }
-            for (Future<Communicator> f : joins) {
-                made.add(f.get());
-            }
-            return List.copyOf(made);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            made.forEach(Communicator::close);
-            throw new CommunicatorException("interrupted while the NCCL ranks joined", e);
-        } catch (ExecutionException e) {
-            made.forEach(Communicator::close);
-            throw new CommunicatorException("an NCCL rank could not join: " + e.getCause().getMessage(), e.getCause());
-        } finally {
-            threads.shutdownNow();
+        List<CudaBackend> cuda = new ArrayList<>();
+        for (Backend b : backends) {
+            cuda.add(cuda(b));
         }
+        return List.copyOf(NcclCommunicator.initAll(cuda));
     }
 
     private static void requireAvailable() {

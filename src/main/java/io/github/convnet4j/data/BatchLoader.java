@@ -59,7 +59,8 @@ public final class BatchLoader implements AutoCloseable {
         int per = data.itemShape().size();
         // A batch never holds more items than the data set, so neither do the buffers; and as the data set's
         // pixels fit in one array, capacity × per cannot overflow an int, whatever the batch size asked for.
-        int capacity = Math.max(1, shard.maxCount(Math.min(batchSize, Math.max(1, data.size()))));
+        // This replica's share of a full batch: the size of nearly every batch it gets (see fill for the others).
+        int capacity = Math.max(1, shard.count(Math.min(batchSize, Math.max(1, data.size()))));
         for (int i = 0; i < buffers.length; i++) {
             buffers[i] = new Batch(new float[capacity * per], new float[capacity], capacity);
         }
@@ -122,6 +123,9 @@ public final class BatchLoader implements AutoCloseable {
         int globalItems = Math.min(batchSize, data.size() - globalFrom);
         int from = globalFrom + shard.start(globalItems);
         int n = shard.count(globalItems);
+        if (n > target.size()) { // a short last batch can give an uneven share one item more: once per epoch at most
+            target = new Batch(new float[n * data.itemShape().size()], new float[n], n);
+        }
         int channels = data.itemShape().dim(0);
         int h = data.itemShape().dim(1);
         int w = data.itemShape().dim(2);

@@ -28,9 +28,11 @@ import java.util.List;
  *
  * Batch norm normalises with each replica's own batch statistics (no synchronised batch norm); the
  * running averages are averaged over the replicas before every evaluation and checkpoint. Dropout
- * draws a mask sequence of its own on each replica. Every {@code checkEvery} steps (and at every
- * synchronisation) the replicas compare weight checksums and stop with {@link
- * ReplicasDivergedException} if they differ. The communicator is the caller's; closing this frees
+ * draws a mask sequence of its own on each replica. Before the first step, every {@code checkEvery}
+ * steps and at every synchronisation the replicas compare weight checksums and stop with {@link
+ * ReplicasDivergedException} if they differ. (With {@code syncEvery > 1} the comparisons come right
+ * after an averaging, so they confirm the averaging only: a replica that went wrong in between is
+ * averaged in, not caught.) The communicator is the caller's; closing this frees
  * the gradient bucket only.
  */
 public final class DataParallel implements AutoCloseable {
@@ -154,6 +156,18 @@ public final class DataParallel implements AutoCloseable {
             comm.allReduce(buffers, ReduceOp.MEAN);
         }
         checksum.requireAgreement(comm, when);
+    }
+
+    /**
+     * Before the first step: the replicas must start from the same weights (same model, seed, or
+     * checkpoint), or they would average gradients of different models for 100 steps before the
+     * first check said so.
+     */
+    public void requireSameStart() {
+        if (comm.size() > 1) {
+            checksum.requireAgreement(comm, "before the first step (build every replica alike: same model, seed and"
+                    + " checkpoint)");
+        }
     }
 
     /** Each value summed over the replicas, in rank order (the same result on every rank). */

@@ -146,6 +146,9 @@ public final class InProcessGroup {
             case ALL_GATHER -> "allGather";
             default -> "barrier";
         };
+        if (call[0] == ALL_GATHER) {
+            return "allGather(" + call[3] + " bytes)";
+        }
         return kind + "(" + call[1] + " tensors, " + call[2] + " floats" + (call[0] == BROADCAST ? ", root " + call[3] : "")
                 + ")";
     }
@@ -225,9 +228,11 @@ public final class InProcessGroup {
         @Override
         public byte[][] allGather(byte[] message) {
             messages[rank] = message.clone();
-            await(ALL_GATHER, List.of(), 0, "allGather");
+            // The message length goes into the call's signature: ranks gathering different things (a checksum
+            // on one, a stop decision on another) are a collective-order bug, reported instead of misread.
+            await(ALL_GATHER, List.of(), message.length, "allGather");
             byte[][] all = messages.clone();
-            await(ALL_GATHER, List.of(), 0, "allGather");
+            await(ALL_GATHER, List.of(), message.length, "allGather");
             return all;
         }
 
@@ -252,7 +257,8 @@ public final class InProcessGroup {
             staging[rank] = mine;
         }
 
-        private void await(int kind, List<Tensor> tensors, int root, String what) {
+        /** {@code detail}: a broadcast's root, an all-gather's message length; part of the call's signature. */
+        private void await(int kind, List<Tensor> tensors, int detail, String what) {
             if (closed) {
                 throw new IllegalStateException("rank " + rank + " has left the group (closed); " + what + " refused");
             }
@@ -268,7 +274,7 @@ public final class InProcessGroup {
             call[0] = kind;
             call[1] = tensors.size();
             call[2] = floats;
-            call[3] = root;
+            call[3] = detail;
             String broken;
             try {
                 broken = rendezvous(rank, timeoutNanos, what);

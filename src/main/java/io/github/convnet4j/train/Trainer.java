@@ -30,8 +30,9 @@ import java.util.function.Consumer;
  *
  * <p>As one replica of data-parallel training (a {@link DataParallel}), it trains on its shard of
  * every global batch ({@code batchSize} is the global batch), averages gradients with the other
- * replicas before each step, and sums the epoch's loss and accuracy over them; only the leading
- * replica (rank 0) evaluates, logs and writes the run's files.
+ * replicas before each step, and sums the epoch's loss and accuracy over them; each replica scores
+ * its piece of the test and validation sets; only the leading replica (rank 0) logs and writes the
+ * run's files.
  */
 public final class Trainer {
 
@@ -131,7 +132,14 @@ public final class Trainer {
         Backend b = net.backend();
         net.setInputGradientNeeded(false);
         ReplicaShard shard = replica == null ? ReplicaShard.WHOLE : replica.shard();
-        int localBatch = Math.max(1, shard.maxCount(config.batchSize()));
+        // This replica's share of a full batch: the size nearly every step has (an uneven share is still exact).
+        int localBatch = Math.max(1, shard.count(Math.min(config.batchSize(), Math.max(1, train.size()))));
+        // Each replica scores its own piece of the test and validation sets, so none waits alone for the leader.
+        Dataset testShard = test == null ? null : piece(test, shard);
+        Dataset validationShard = validation == null ? null : piece(validation, shard);
+        if (replica != null) {
+            replica.requireSameStart();
+        }
         try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm,
                 config.augmentation(), shard);
              Tensor x = b.allocate(Batches.shape(train, localBatch));
@@ -145,7 +153,8 @@ public final class Trainer {
                 loader.startEpoch(epoch);
                 int batches = loader.batchesPerEpoch();
                 long correct = 0;
-                try (EpochProgress bar = EpochProgress.open(config.progressBar(), "epoch " + (epoch + 1), batches)) {
+                try (EpochProgress bar = EpochProgress.open(config.progressBar() && leads(), "epoch " + (epoch + 1),
+                        batches)) {
                     BatchLoader.Batch batch;
                     for (int index = 0; (batch = loader.next()) != null; index++) {
                         int globalItems = Math.min(config.batchSize(), train.size() - index * config.batchSize());
@@ -168,10 +177,8 @@ public final class Trainer {
                             : "The last good checkpoint, " + config.checkpointDir().resolve(CHECKPOINT_FILE)
                             + ", is unchanged (try a lower learning rate)."));
                 }
-                double testAcc = test == null || !leads() ? Double.NaN
-                        : Evaluation.of(net, test, norm, config.batchSize()).accuracy();
-                double valAcc = validation == null || !leads() ? Double.NaN
-                        : Evaluation.of(net, validation, norm, config.batchSize()).accuracy();
+                double testAcc = accuracy(testShard, norm);
+                double valAcc = accuracy(validationShard, norm);
                 EpochRecord rec = new EpochRecord(epoch + 1, loss, correct / (double) train.size(), testAcc, valAcc, lr,
                         trainSeconds, (System.nanoTime() - evalStart) / 1e9);
                 history.add(rec);
@@ -209,6 +216,32 @@ public final class Trainer {
             keepBest(bestWeights, history, best);
         }
         return history;
+    }
+
+    /** This replica's contiguous piece of an evaluation set (the whole set when training alone). */
+    private static Dataset piece(Dataset data, ReplicaShard shard) {
+        if (shard.isWhole()) {
+            return data;
+        }
+        int from = shard.start(data.size());
+        return data.slice(from, from + shard.count(data.size()));
+    }
+
+    /** The accuracy on {@code data} (NaN for none); with replicas, each scores its piece and the counts are summed. */
+    private double accuracy(Dataset piece, Normalization norm) {
+        if (piece == null) {
+            return Double.NaN;
+        }
+        if (replica == null) {
+            return Evaluation.of(net, piece, norm, config.batchSize()).accuracy();
+        }
+        double correct = 0;
+        if (piece.size() > 0) {
+            Evaluation e = Evaluation.of(net, piece, norm, config.batchSize());
+            correct = Math.round(e.accuracy() * e.total());
+        }
+        double[] totals = replica.sum(correct, piece.size());
+        return totals[1] == 0 ? Double.NaN : totals[0] / totals[1];
     }
 
     /**

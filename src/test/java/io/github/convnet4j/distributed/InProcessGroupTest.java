@@ -175,6 +175,33 @@ class InProcessGroupTest {
         }
     }
 
+    /** Without timing: rank 0's error names rank 1's failure, never a timeout (over many abort races). */
+    @Test
+    void anAbortRaceAlwaysReportsTheAbortNotATimeout() throws Exception {
+        for (int round = 0; round < 1000; round++) {
+            List<Communicator> group = InProcessGroup.create(2, Duration.ofSeconds(30));
+            List<String> messages = onEveryRank(group, r -> {
+                if (r == 1) {
+                    group.get(1).abort(new IllegalStateException("gone"));
+                    return "";
+                }
+                return assertThrows(CommunicatorException.class, () -> group.get(0).barrier()).getMessage();
+            });
+            assertTrue(messages.get(0).contains("rank 1 failed") && !messages.get(0).contains("waited more than"),
+                    messages.get(0));
+        }
+    }
+
+    @Test
+    void ranksGatheringMessagesOfDifferentLengthsBreakTheGroup() throws Exception {
+        List<Communicator> group = InProcessGroup.create(2);
+        List<String> messages = onEveryRank(group, r -> assertThrows(CommunicatorException.class,
+                () -> group.get(r).allGather(new byte[r == 0 ? 8 : 1])).getMessage());
+        for (String m : messages) {
+            assertTrue(m.contains("rank 0 called allGather(8 bytes) but rank 1 called allGather(1 bytes)"), m);
+        }
+    }
+
     @Test
     void aRankThatNeverComesTimesTheOthersOut() throws Exception {
         List<Communicator> group = InProcessGroup.create(2, Duration.ofMillis(300));
