@@ -39,7 +39,8 @@ import scala.runtime.AbstractFunction1;
  * The body of one barrier task, one data-parallel replica: it loads the data, builds the network
  * with the job's seed, resumes from the run folder's checkpoint if there is one (after a stage
  * retry, or for {@link TrainingJob#resume}), trains with a {@link Trainer} joined to the other tasks
- * by a {@link SparkBarrierCommunicator}, and rank 0 writes the model file. It returns rank 0's log
+ * by a {@link SparkBarrierCommunicator} (or, when every task has a GPU and NCCL, by NCCL, whose id
+ * the Spark communicator shares), and rank 0 writes the model file. It returns rank 0's log
  * lines (the other ranks return none) for the driver.
  */
 final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<String>> implements Serializable {
@@ -96,9 +97,10 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
         Path checkpoint = run.resolve(Trainer.CHECKPOINT_FILE);
         long seed = job.seed() + rank * job.faults().seedStepPerRank();
         try (Backend backend = openBackend(ctx);
+             Communicator gradients = gradientCommunicator(comm, backend, log);
              Network net = Models.build(job.model(), backend, split.train().itemShape(), split.train().classes(), seed);
              Optimizer opt = Optimizers.byName(job.optimizer(), (float) job.lr(), job.weightDecay());
-             DataParallel replica = new DataParallel(comm, net, job.syncEvery(), job.checkEvery())) {
+             DataParallel replica = new DataParallel(gradients, net, job.syncEvery(), job.checkEvery())) {
             if (rank == 0) {
                 log.accept(String.format(Locale.ROOT, "model: %s, %,d parameters, %d barrier tasks (stage attempt %d),"
                         + " rank 0 on backend %s; data: %s", job.model(), net.parameterCount(), comm.size(),
@@ -123,6 +125,33 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
                 log.accept("model written to " + model);
             }
         }
+    }
+
+    /**
+     * NCCL when every task has a GPU and NCCL loads there: rank 0 makes the NCCL unique id and
+     * {@code allGather} hands it to the others, who join with it; otherwise the Spark communicator
+     * itself (host copies through the driver). All ranks decide together, so they never split
+     * between the two. The caller closes what this returns (closing the Spark one is harmless:
+     * it is closed again, idempotently, after training).
+     */
+    private static Communicator gradientCommunicator(Communicator spark, Backend backend, Consumer<String> log) {
+        boolean mine = backend instanceof io.github.convnet4j.cuda.CudaBackend
+                && io.github.convnet4j.cuda.NcclGroup.unavailableReason().isEmpty();
+        boolean everyone = true;
+        for (byte[] theirs : spark.allGather(new byte[] {(byte) (mine ? 1 : 0)})) {
+            everyone &= theirs[0] == 1;
+        }
+        if (!everyone) {
+            if (spark.rank() == 0 && backend instanceof io.github.convnet4j.cuda.CudaBackend) {
+                log.accept("NCCL is not available on every GPU task: gradients go through allGather");
+            }
+            return spark;
+        }
+        byte[] id = spark.allGather(spark.rank() == 0 ? io.github.convnet4j.cuda.NcclGroup.newUniqueId() : new byte[0])[0];
+        if (spark.rank() == 0) {
+            log.accept("gradients all-reduced with NCCL across " + spark.size() + " GPU tasks");
+        }
+        return io.github.convnet4j.cuda.NcclGroup.join(backend, spark.rank(), spark.size(), id);
     }
 
     /** Every task must start from the same epoch: a checkpoint seen by some executors only would split the group. */
