@@ -7,8 +7,11 @@ package io.github.convnet4j.tensor;
  * underflow without a loss scale). Conversions: {@link HalfFloats}.
  */
 public enum DType {
+    /** IEEE binary32: the engine's computing type and its master weights. */
     F32(4),
+    /** bfloat16: FP32's sign and 8-bit exponent with 7 mantissa bits. */
     BF16(2),
+    /** IEEE binary16: 5-bit exponent, 10 mantissa bits, largest finite value 65504. */
     F16(2);
 
     private final int bytes;
