@@ -4,6 +4,7 @@ import io.github.convnet4j.backend.Backend;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.nn.NetworkSpec;
 import io.github.convnet4j.nn.Parameter;
+import io.github.convnet4j.tensor.DType;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.io.IOException;
@@ -79,7 +80,16 @@ public final class ModelFile {
 
     /** Writes the model atomically. */
     public static void save(Network net, Path file, Map<String, String> extraMetadata) throws IOException {
-        SafeTensors.write(file, tensors(net), metadata(net, extraMetadata));
+        save(net, file, extraMetadata, DType.F32);
+    }
+
+    /**
+     * Saves with every tensor stored as {@code storeAs}: BF16 or F16 halve the file (values rounded to
+     * nearest even; F16 overflows beyond ±65504 and loses values below 6e-8). Any of them loads into
+     * the FP32 network {@link #load} builds.
+     */
+    public static void save(Network net, Path file, Map<String, String> extraMetadata, DType storeAs) throws IOException {
+        SafeTensors.write(file, tensors(net), metadata(net, extraMetadata), storeAs);
     }
 
     public static Loaded load(Backend backend, Path file) throws IOException {

@@ -2,6 +2,8 @@ package io.github.convnet4j.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.HalfFloats;
 import io.github.convnet4j.tensor.Shape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,6 +60,8 @@ public final class SafeTensors {
     private static final String PLACEHOLDER = "00000000";
     private static final byte[] CHECKSUM_FIELD = ("\"" + CHECKSUM_KEY + "\":\"").getBytes(StandardCharsets.US_ASCII);
     private static final Set<String> ENTRY_KEYS = Set.of("dtype", "shape", "data_offsets");
+    /** Bytes per element of the floating types, which are decoded to FP32 (exactly: every BF16/F16 value is an FP32 value). */
+    private static final Map<String, Integer> FLOAT_DTYPES = Map.of("F32", 4, "BF16", 2, "F16", 2);
     /** Bytes per element of the integer types that are read but not decoded. */
     private static final Map<String, Integer> INTEGER_DTYPES = Map.of("I64", 8, "I32", 4, "I16", 2, "I8", 1,
             "U64", 8, "U32", 4, "U16", 2, "U8", 1, "BOOL", 1);
@@ -94,6 +98,15 @@ public final class SafeTensors {
     /** Writes tensors (in the map's order) and metadata; adds the whole-file checksum to the metadata. */
     public static void write(OutputStream out, Map<String, Entry> tensors, Map<String, String> metadata)
             throws IOException {
+        write(out, tensors, metadata, DType.F32);
+    }
+
+    /**
+     * As {@link #write(OutputStream, Map, Map)}, storing every tensor as {@code storeAs}: F32, or
+     * BF16/F16 rounded to nearest even (half the bytes; values read back are those of the 16-bit type).
+     */
+    public static void write(OutputStream out, Map<String, Entry> tensors, Map<String, String> metadata, DType storeAs)
+            throws IOException {
         long offset = 0;
         ObjectNode entries = StrictJson.JSON.createObjectNode();
         List<byte[]> blobs = new ArrayList<>();
@@ -102,17 +115,16 @@ public final class SafeTensors {
             if (v.length != e.getValue().shape().size()) {
                 throw new IllegalArgumentException(e.getKey() + ": " + v.length + " values for shape " + e.getValue().shape());
             }
-            ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            buf.asFloatBuffer().put(v);
-            blobs.add(buf.array());
+            byte[] blob = encode(v, storeAs);
+            blobs.add(blob);
             ObjectNode t = entries.putObject(e.getKey());
-            t.put("dtype", "F32");
+            t.put("dtype", storeAs.safetensorsName());
             var shape = t.putArray("shape");
             for (int d : e.getValue().shape().dims()) {
                 shape.add(d);
             }
-            t.putArray("data_offsets").add(offset).add(offset + v.length * 4L);
-            offset += v.length * 4L;
+            t.putArray("data_offsets").add(offset).add(offset + blob.length);
+            offset += blob.length;
         }
         ObjectNode meta = StrictJson.JSON.createObjectNode();
         metadata.forEach((k, v) -> {
@@ -143,7 +155,49 @@ public final class SafeTensors {
     }
 
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
-        AtomicFiles.write(file, out -> write(out, tensors, metadata));
+        write(file, tensors, metadata, DType.F32);
+    }
+
+    /** Writes the file atomically, every tensor stored as {@code storeAs}. */
+    public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata, DType storeAs)
+            throws IOException {
+        AtomicFiles.write(file, out -> write(out, tensors, metadata, storeAs));
+    }
+
+    /** Little-endian bytes of {@code v} in {@code type}. */
+    private static byte[] encode(float[] v, DType type) {
+        ByteBuffer buf = ByteBuffer.allocate(v.length * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case F32 -> buf.asFloatBuffer().put(v);
+            case BF16 -> {
+                for (float f : v) {
+                    buf.putShort(HalfFloats.toBF16(f));
+                }
+            }
+            case F16 -> {
+                for (float f : v) {
+                    buf.putShort(HalfFloats.toF16(f));
+                }
+            }
+        }
+        return buf.array();
+    }
+
+    /** The FP32 values of a tensor's little-endian bytes in a floating type (exact for every type). */
+    private static float[] decode(byte[] bytes, String dtype) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (dtype.equals("F32")) {
+            float[] values = new float[bytes.length / 4];
+            in.asFloatBuffer().get(values);
+            return values;
+        }
+        float[] values = new float[bytes.length / 2];
+        boolean brain = dtype.equals("BF16");
+        for (int i = 0; i < values.length; i++) {
+            short h = in.getShort();
+            values[i] = brain ? HalfFloats.fromBF16(h) : HalfFloats.fromF16(h);
+        }
+        return values;
     }
 
     public static Contents read(Path file) throws IOException {
@@ -197,8 +251,7 @@ public final class SafeTensors {
             dataCrc.update(bytes);
             whole.update(bytes);
             if (s.decoded()) {
-                float[] values = new float[bytes.length / 4];
-                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+                float[] values = decode(bytes, s.dtype);
                 tensors.put(s.name, new Entry(Shape.of(Arrays.stream(s.dims).mapToInt(d -> (int) d).toArray()), values));
             } else {
                 skipped.put(s.name, new Skipped(s.dtype, Arrays.stream(s.dims).boxed().toList()));
@@ -277,10 +330,13 @@ public final class SafeTensors {
         return String.format("%08x", crc);
     }
 
-    /** A tensor's header entry; {@code decoded} ones are F32 of rank 1..4, the others are kept as {@link Skipped}. */
+    /**
+     * A tensor's header entry; {@code decoded} ones are floating (F32, BF16, F16; read as F32) of rank
+     * 1..4, the others are kept as {@link Skipped}.
+     */
     private record Spec(String name, String dtype, long[] dims, long begin, long end) {
         boolean decoded() {
-            return dtype.equals("F32") && dims.length >= 1;
+            return FLOAT_DTYPES.containsKey(dtype) && dims.length >= 1;
         }
     }
 
@@ -335,10 +391,10 @@ public final class SafeTensors {
             }
         }
         String dtype = t.path("dtype").asText("");
-        boolean f32 = dtype.equals("F32");
-        if (!f32 && !INTEGER_DTYPES.containsKey(dtype)) {
-            throw new ModelFormatException(where + " has dtype '" + dtype + "'; only F32 (and integer types, which are"
-                    + " skipped) are supported");
+        boolean floating = FLOAT_DTYPES.containsKey(dtype);
+        if (!floating && !INTEGER_DTYPES.containsKey(dtype)) {
+            throw new ModelFormatException(where + " has dtype '" + dtype + "'; only F32, BF16 and F16 (and integer"
+                    + " types, which are skipped) are supported");
         }
         JsonNode shapeNode = t.get("shape");
         JsonNode offsets = t.get("data_offsets");
@@ -347,12 +403,12 @@ public final class SafeTensors {
             throw new ModelFormatException(where + " needs a shape of rank <= " + Shape.MAX_RANK
                     + " and two data_offsets");
         }
-        long elementBytes = f32 ? 4 : INTEGER_DTYPES.get(dtype);
+        long elementBytes = floating ? FLOAT_DTYPES.get(dtype) : INTEGER_DTYPES.get(dtype);
         long bytes = elementBytes;
         long[] dims = new long[shapeNode.size()];
         for (int i = 0; i < dims.length; i++) {
             // F32 tensors become Shapes (dimensions >= 1); skipped ones may be empty, as PyTorch allows.
-            dims[i] = StrictJson.integer(where + ": dimension " + i, shapeNode.get(i), f32 ? 1 : 0, Integer.MAX_VALUE);
+            dims[i] = StrictJson.integer(where + ": dimension " + i, shapeNode.get(i), floating ? 1 : 0, Integer.MAX_VALUE);
             bytes *= dims[i];
             if (bytes > Integer.MAX_VALUE - 8) {
                 throw new ModelFormatException(where + " claims more than " + (Integer.MAX_VALUE - 8) + " bytes");
