@@ -3,6 +3,7 @@ package io.github.convnet4j.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.convnet4j.cpu.CpuBackend;
@@ -88,6 +89,20 @@ class NcclGroupTest {
                 }
                 assertThrows(IllegalStateException.class, () -> nccl.get(0).barrier());
             }
+        }
+    }
+
+    @Test
+    void anAbortedRankRefusesCollectivesAndClosesWithoutWaiting() {
+        try (CudaBackend cuda = openWithNccl(); Tensor t = cuda.tensor(new float[] {1, 2}, Shape.of(2))) {
+            List<Communicator> nccl = NcclGroup.local(List.of(cuda));
+            nccl.get(0).abort(new IllegalStateException("planted failure"));
+            io.github.convnet4j.distributed.CommunicatorException e = assertThrows(
+                    io.github.convnet4j.distributed.CommunicatorException.class,
+                    () -> nccl.get(0).allReduce(List.of(t), ReduceOp.SUM));
+            assertTrue(e.getMessage().contains("planted failure"), e.getMessage());
+            nccl.get(0).close();
+            nccl.get(0).close();
         }
     }
 
