@@ -83,6 +83,7 @@ public final class CudaBackend extends CheckedBackend {
     /** Each native object is recorded as soon as it exists, so a failure on the way releases what was made. */
     private CudaBackend(CudaOptions options) {
         this.options = options;
+        BOUND.remove(); // cudaSetDevice below changes this thread's context whatever backend bound it last
         try {
             CudaCheck.runtime(JCuda.cudaSetDevice(options.device()), "cudaSetDevice", "device " + options.device());
             CudaCheck.runtime(JCuda.cudaFree(new Pointer()), "cudaFree(0)", "creating the device context");
@@ -109,6 +110,7 @@ public final class CudaBackend extends CheckedBackend {
             CudaCheck.runtime(JCuda.cudaMemset(smallWords, 0x7F, 4), "cudaMemset", "label-error word");
             description = CudaEnvironment.describe(options.device());
         } catch (RuntimeException | Error e) {
+            BOUND.remove();
             resources.closeAfter(e);
             throw e;
         }

@@ -100,22 +100,31 @@ final class NcclCommunicator implements Communicator {
      */
     static List<NcclCommunicator> initAll(List<CudaBackend> backends) {
         int size = backends.size();
+        java.util.Set<Integer> devices = new java.util.HashSet<>();
+        for (CudaBackend b : backends) {
+            if (!devices.add(b.options().device())) { // NCCL refuses two ranks on one GPU ("Duplicate GPU")
+                throw new IllegalArgumentException("NCCL needs one GPU per rank, but device " + b.options().device()
+                        + " appears twice");
+            }
+            b.bindToThisThread(); // fail here, before any rank is queued, rather than inside the group
+        }
         ncclUniqueId id = uniqueId(newUniqueId(), 0, size);
         ncclComm[] comms = new ncclComm[size];
         check(nccl.ncclGroupStart(), "ncclGroupStart", -1);
-        int started = 0;
-        try {
-            for (int r = 0; r < size; r++) {
-                backends.get(r).bindToThisThread(); // NCCL takes the device from the current context
-                comms[r] = new ncclComm();
-                check(nccl.ncclCommInitRank(comms[r], size, id, r), "ncclCommInitRank", r);
-                started++;
+        int queued = 0;
+        int first = nccl.ncclSuccess;
+        for (int r = 0; r < size && first == nccl.ncclSuccess; r++) {
+            backends.get(r).bindToThisThread(); // NCCL takes the device from the current context
+            comms[r] = new ncclComm();
+            first = nccl.ncclCommInitRank(comms[r], size, id, r);
+            queued++;
+        }
+        int end = nccl.ncclGroupEnd();
+        if (first != nccl.ncclSuccess || end != nccl.ncclSuccess) {
+            for (int r = 0; r < queued; r++) {
+                nccl.ncclCommAbort(comms[r]); // none may be left waiting for the others
             }
-        } finally {
-            int end = nccl.ncclGroupEnd();
-            if (started == size) {
-                check(end, "ncclGroupEnd (initialising " + size + " ranks)", -1);
-            }
+            check(first != nccl.ncclSuccess ? first : end, "initialising " + size + " NCCL ranks", -1);
         }
         List<NcclCommunicator> ranks = new java.util.ArrayList<>();
         for (int r = 0; r < size; r++) {
@@ -192,6 +201,10 @@ final class NcclCommunicator implements Communicator {
         for (int r = 0; r < size; r++) {
             length[r] = lb.getInt();
             longest = Math.max(longest, length[r]);
+            if (length[r] != length[0]) { // every rank sees the same lengths, so every rank fails here alike
+                throw new CommunicatorException("rank 0 called allGather(" + length[0] + " bytes) but rank " + r
+                        + " called allGather(" + length[r] + " bytes)");
+            }
         }
         byte[] padded = java.util.Arrays.copyOf(message, Math.max(1, longest));
         byte[] all = gatherFixed(padded);

@@ -12,7 +12,9 @@ import java.util.Optional;
  * machine (rank 0 makes the id and shares it, e.g. through Spark's {@code allGather}). NCCL is an
  * optional dependency: {@link #unavailableReason} says why it cannot be used, before anything
  * else is attempted. NCCL has no timeout of its own: within one JVM a failing rank aborts the
- * others; across processes the launcher must end them (Spark kills a failed barrier stage's tasks).
+ * others; across processes each rank must be aborted by its own process: Spark's kill of a failed barrier
+ * stage's tasks takes effect only inside Spark calls, so a Spark task watches for it and aborts
+ * its rank ({@code BarrierTrainingTask}).
  */
 public final class NcclGroup {
     private NcclGroup() {

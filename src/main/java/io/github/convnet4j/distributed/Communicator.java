@@ -34,7 +34,8 @@ public interface Communicator extends AutoCloseable {
 
     /**
      * Every rank's {@code message}, indexed by rank: small host data such as weight checksums, a
-     * stop decision or an NCCL unique id.
+     * stop decision or an NCCL unique id. All ranks pass messages of the same length (a length is
+     * part of the call, so ranks gathering different things fail instead of misreading each other).
      */
     byte[][] allGather(byte[] message);
 

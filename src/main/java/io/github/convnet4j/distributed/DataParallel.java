@@ -159,11 +159,13 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * Before the first step: the replicas must start from the same weights (same model, seed, or
-     * checkpoint), or they would average gradients of different models for 100 steps before the
-     * first check said so.
+     * Before the first step ({@code optimizerSteps} taken so far, from a checkpoint): the replicas must
+     * start from the same weights (same model, seed, or checkpoint), or they would average gradients
+     * of different models for 100 steps before the first check said so. After a resume every
+     * replica's optimizer state is the checkpoint's, rank 0's.
      */
-    public void requireSameStart() {
+    public void requireSameStart(long optimizerSteps) {
+        steps = optimizerSteps; // a resumed run averages (syncEvery > 1) at the steps an uninterrupted one would
         if (comm.size() > 1) {
             checksum.requireAgreement(comm, "before the first step (build every replica alike: same model, seed and"
                     + " checkpoint)");

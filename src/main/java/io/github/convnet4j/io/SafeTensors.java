@@ -115,7 +115,7 @@ public final class SafeTensors {
             if (v.length != e.getValue().shape().size()) {
                 throw new IllegalArgumentException(e.getKey() + ": " + v.length + " values for shape " + e.getValue().shape());
             }
-            byte[] blob = encode(v, storeAs);
+            byte[] blob = encode(e.getKey(), v, storeAs);
             blobs.add(blob);
             ObjectNode t = entries.putObject(e.getKey());
             t.put("dtype", storeAs.safetensorsName());
@@ -164,8 +164,8 @@ public final class SafeTensors {
         AtomicFiles.write(file, out -> write(out, tensors, metadata, storeAs));
     }
 
-    /** Little-endian bytes of {@code v} in {@code type}. */
-    private static byte[] encode(float[] v, DType type) {
+    /** Little-endian bytes of {@code v} in {@code type}; a finite value F16 cannot hold is refused, naming the tensor. */
+    private static byte[] encode(String name, float[] v, DType type) {
         ByteBuffer buf = ByteBuffer.allocate(v.length * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
             case F32 -> buf.asFloatBuffer().put(v);
@@ -175,8 +175,13 @@ public final class SafeTensors {
                 }
             }
             case F16 -> {
-                for (float f : v) {
-                    buf.putShort(HalfFloats.toF16(f));
+                for (int i = 0; i < v.length; i++) {
+                    short h = HalfFloats.toF16(v[i]);
+                    if ((h & 0x7fff) == 0x7c00 && Float.isFinite(v[i])) {
+                        throw new IllegalArgumentException(name + "[" + i + "] = " + v[i] + " is beyond F16's range"
+                                + " (±65504): save this model as BF16 or F32");
+                    }
+                    buf.putShort(h);
                 }
             }
         }

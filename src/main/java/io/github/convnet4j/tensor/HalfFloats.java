@@ -3,7 +3,7 @@ package io.github.convnet4j.tensor;
 /**
  * FP32 to and from the 16-bit floats, rounding as the GPU stores them ({@code __float2half_rn},
  * {@code __float2bfloat16_rn}): to the nearest representable value, ties to the even one;
- * overflow becomes infinity, NaN stays NaN (made quiet). The way back is exact. The CPU backend
+ * overflow becomes infinity, every NaN the canonical 0x7fff. The way back is exact. The CPU backend
  * stores BF16/F16 through these, so mixed-precision code computes the same values on both.
  */
 public final class HalfFloats {
@@ -16,8 +16,8 @@ public final class HalfFloats {
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xff;
         int mantissa = bits & 0x7fffff;
-        if (exponent == 0xff) { // infinity, or NaN with the top payload bits kept and the quiet bit set
-            return (short) (sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+        if (exponent == 0xff) { // infinity; every NaN becomes 0x7fff, as CUDA's __float2half_rn makes it
+            return (short) (mantissa != 0 ? 0x7fff : sign | 0x7c00);
         }
         int e = exponent - 127 + 15; // the binary16 exponent field, if the value is normal there
         if (e >= 0x1f) {
@@ -63,7 +63,7 @@ public final class HalfFloats {
     public static short toBF16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if ((bits & 0x7fffffff) > 0x7f800000) {
-            return (short) ((bits >>> 16) | 0x40); // NaN: keep it NaN and quiet even if the payload was all low bits
+            return (short) 0x7fff; // every NaN, as CUDA's __float2bfloat16_rn makes it (never rounded into infinity)
         }
         return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }

@@ -138,7 +138,7 @@ public final class Trainer {
         Dataset testShard = test == null ? null : piece(test, shard);
         Dataset validationShard = validation == null ? null : piece(validation, shard);
         if (replica != null) {
-            replica.requireSameStart();
+            replica.requireSameStart(opt.steps());
         }
         try (BatchLoader loader = new BatchLoader(train, config.batchSize(), true, config.seed(), norm,
                 config.augmentation(), shard);
@@ -236,8 +236,9 @@ public final class Trainer {
             return Evaluation.of(net, piece, norm, config.batchSize()).accuracy();
         }
         double correct = 0;
-        if (piece.size() > 0) {
-            Evaluation e = Evaluation.of(net, piece, norm, config.batchSize());
+        if (piece.size() > 0) { // at this replica's batch size: a replica's memory is sized for its share
+            Evaluation e = Evaluation.of(net, piece, norm, Math.max(1, new ReplicaShard(0, replica.shard().size())
+                    .maxCount(config.batchSize())));
             correct = Math.round(e.accuracy() * e.total());
         }
         double[] totals = replica.sum(correct, piece.size());

@@ -165,6 +165,9 @@ class HalfFloatsTest {
         // A NaN whose payload lies only in the bits BF16 drops must not become infinity.
         assertTrue(Float.isNaN(HalfFloats.fromBF16(HalfFloats.toBF16(Float.intBitsToFloat(0x7f800001)))));
         assertTrue(Float.isNaN(HalfFloats.fromF16(HalfFloats.toF16(Float.intBitsToFloat(0x7f800001)))));
+        // CUDA's conversions make every NaN 0x7fff (sign and payload dropped); so do these.
+        assertEquals((short) 0x7fff, HalfFloats.toF16(Float.intBitsToFloat(0xffc12345)));
+        assertEquals((short) 0x7fff, HalfFloats.toBF16(Float.intBitsToFloat(0xffc12345)));
         // torch.tensor([x]).to(torch.float16 / torch.bfloat16).item() in PyTorch 1.13:
         assertEquals(0.0999755859375f, HalfFloats.round(0.1f, DType.F16));
         assertEquals(0.10009765625f, HalfFloats.round(0.1f, DType.BF16));

@@ -61,6 +61,7 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
 
     private List<String> train(BarrierTaskContext ctx) {
         List<String> lines = new ArrayList<>();
+        FinalFailure.throwIfRecorded(Path.of(job.runDir()));
         Communicator comm = communicator(ctx);
         Consumer<String> log = line -> {
             lines.add(line);
@@ -72,8 +73,10 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
             trainReplica(ctx, comm, log);
         } catch (RuntimeException | Error e) {
             comm.abort(e); // Spark fails the stage and kills the other tasks
+            FinalFailure.recordIfFinal(Path.of(job.runDir()), e);
             throw e;
         } catch (IOException e) {
+            FinalFailure.recordIfFinal(Path.of(job.runDir()), e);
             comm.abort(e);
             throw new UncheckedIOException(e.getMessage(), e);
         } finally {
@@ -98,6 +101,7 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
         long seed = job.seed() + rank * job.faults().seedStepPerRank();
         try (Backend backend = openBackend(ctx);
              Communicator gradients = gradientCommunicator(comm, backend, log);
+             KillWatch watch = new KillWatch(ctx, gradients, comm);
              Network net = Models.build(job.model(), backend, split.train().itemShape(), split.train().classes(), seed);
              Optimizer opt = Optimizers.byName(job.optimizer(), (float) job.lr(), job.weightDecay());
              DataParallel replica = new DataParallel(gradients, net, job.syncEvery(), job.checkEvery())) {
@@ -118,7 +122,12 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
             Trainer.Config config = new Trainer.Config(job.epochs(), job.batch(),
                     LearningRateSchedule.parse(job.schedule(), job.lr(), job.epochs()), job.seed(), Augmentation.NONE,
                     0, 0, run, 1, false, true);
-            new Trainer(net, opt, config, meta, log, replica).fit(split.train(), split.test(), norm, from);
+            try {
+                new Trainer(net, opt, config, meta, log, replica).fit(split.train(), split.test(), norm, from);
+            } catch (RuntimeException | Error e) {
+                gradients.abort(e); // before it is closed: NCCL's destroy would wait for collectives that never end
+                throw e;
+            }
             if (rank == 0) {
                 Path model = run.resolve(MODEL_FILE);
                 ModelFile.save(net, model, meta);
@@ -137,21 +146,37 @@ final class BarrierTrainingTask extends AbstractFunction1<Iterator<Integer>, Ite
     private static Communicator gradientCommunicator(Communicator spark, Backend backend, Consumer<String> log) {
         boolean mine = backend instanceof io.github.convnet4j.cuda.CudaBackend
                 && io.github.convnet4j.cuda.NcclGroup.unavailableReason().isEmpty();
+        // Each task says whether it can use NCCL and which GPU it has: two tasks on one GPU (a fractional
+        // spark.task.resource.gpu.amount) would make NCCL fail with "Duplicate GPU" on every retry.
+        String where = mine ? host() + "/" + ((io.github.convnet4j.cuda.CudaBackend) backend).options().device() : "";
+        byte[] claim = java.util.Arrays.copyOf(where.getBytes(java.nio.charset.StandardCharsets.UTF_8), 256);
+        java.util.Set<String> gpus = new java.util.HashSet<>();
         boolean everyone = true;
-        for (byte[] theirs : spark.allGather(new byte[] {(byte) (mine ? 1 : 0)})) {
-            everyone &= theirs[0] == 1;
+        for (byte[] theirs : spark.allGather(claim)) {
+            String gpu = new String(theirs, java.nio.charset.StandardCharsets.UTF_8).trim().replace("\0", "");
+            everyone &= !gpu.isEmpty() && gpus.add(gpu);
         }
         if (!everyone) {
             if (spark.rank() == 0 && backend instanceof io.github.convnet4j.cuda.CudaBackend) {
-                log.accept("NCCL is not available on every GPU task: gradients go through allGather");
+                log.accept("NCCL is not available on every GPU task (or two tasks share a GPU): gradients go through"
+                        + " allGather");
             }
             return spark;
         }
-        byte[] id = spark.allGather(spark.rank() == 0 ? io.github.convnet4j.cuda.NcclGroup.newUniqueId() : new byte[0])[0];
+        byte[] id = spark.allGather(spark.rank() == 0 ? io.github.convnet4j.cuda.NcclGroup.newUniqueId()
+                : new byte[128])[0]; // every rank sends 128 bytes; only rank 0's are the id
         if (spark.rank() == 0) {
             log.accept("gradients all-reduced with NCCL across " + spark.size() + " GPU tasks");
         }
         return io.github.convnet4j.cuda.NcclGroup.join(backend, spark.rank(), spark.size(), id);
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
     }
 
     /** Every task must start from the same epoch: a checkpoint seen by some executors only would split the group. */

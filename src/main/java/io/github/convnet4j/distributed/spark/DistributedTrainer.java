@@ -54,7 +54,10 @@ public final class DistributedTrainer {
             // but fails the job at once when a barrier result stage fails.
             return log.toJavaRDD().repartition(1).collect();
         } catch (Exception e) { // SparkException, which Scala does not declare
-            throw new DistributedTrainingException(failureOf(e), e);
+            String recorded = FinalFailure.recorded(Path.of(job.runDir()));
+            throw new DistributedTrainingException(recorded != null
+                    ? "the training stage failed (not retried: it would fail the same way): " + recorded
+                    : failureOf(e), e);
         }
     }
 
@@ -70,6 +73,7 @@ public final class DistributedTrainer {
         }
         try {
             Files.createDirectories(run);
+            FinalFailure.clear(run); // an earlier job's failure is not this one's
         } catch (IOException e) {
             throw new IllegalArgumentException("--run-dir " + run + " cannot be created: " + e, e);
         }

@@ -17,8 +17,8 @@ import org.apache.spark.BarrierTaskContext;
  * with all of them, indexed by partition id (BarrierCoordinator stores them as
  * {@code messages(request.partitionId)}). So all data passes through the driver: an all-reduce
  * costs each task its tensors up and every task's tensors down. That is fine for small networks
- * or, with {@code --sync-every K}, for weights averaged every K steps; it is also the path GPU tasks
- * take until an NCCL communicator exists (NCCL is not in this build).
+ * or, with {@code --sync-every K}, for weights averaged every K steps; GPU tasks use it for their
+ * gradients only where NCCL is not available on every task (see {@code BarrierTrainingTask}).
  *
  * <p>An all-reduce downloads the tensors into host arrays kept between calls, sends them in chunks
  * (so that the coordinator's reply, every rank's chunk in Base64, stays near {@link
@@ -144,7 +144,8 @@ public final class SparkBarrierCommunicator implements Communicator {
     @Override
     public byte[][] allGather(byte[] message) {
         ByteBuffer mine = ByteBuffer.allocate(HEADER + message.length);
-        header(mine, ALL_GATHER, 0, 0, 0, 0);
+        // The length is part of the call: ranks gathering different things are a collective-order bug, reported.
+        header(mine, ALL_GATHER, 0, message.length, 0, 0);
         mine.put(message);
         ByteBuffer[] all = exchange(mine, "allGather");
         byte[][] out = new byte[size][];
@@ -233,7 +234,7 @@ public final class SparkBarrierCommunicator implements Communicator {
             case ALL_REDUCE -> "allReduce(" + tensors + " tensors, " + floats + " floats; chunk " + chunk + ")";
             case BROADCAST -> "broadcast(" + tensors + " tensors, " + floats + " floats, root " + root + "; chunk " + chunk
                     + ")";
-            case ALL_GATHER -> "allGather";
+            case ALL_GATHER -> "allGather(" + floats + " bytes)";
             default -> "an unknown collective (" + kind + ")";
         };
     }

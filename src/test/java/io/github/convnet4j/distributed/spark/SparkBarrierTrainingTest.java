@@ -138,6 +138,8 @@ class SparkBarrierTrainingTest {
                 () -> DistributedTrainer.train(LocalSpark.context(), job));
         assertTrue(e.getMessage().contains("the replicas' weights disagree"), e.getMessage());
         assertTrue(e.getMessage().contains("ReplicasDivergedException"), e.getMessage());
+        // A retry would fail the same way: the retried attempt stops at once with the recorded failure.
+        assertTrue(e.getMessage().contains("not retried: it would fail the same way"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }
 
