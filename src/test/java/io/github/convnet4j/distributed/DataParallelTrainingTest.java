@@ -62,26 +62,14 @@ class DataParallelTrainingTest {
     private record Outcome(List<String> names, List<float[]> weights, List<List<float[]>> perRank, List<EpochRecord> history) {
     }
 
-    private static List<float[]> weights(Network n) {
-        List<float[]> w = new ArrayList<>();
-        n.parameters().forEach(p -> w.add(p.value().toArray()));
-        n.buffers().values().forEach(t -> w.add(t.toArray()));
-        return w;
-    }
 
-    private static List<String> names(Network n) {
-        List<String> names = new ArrayList<>();
-        n.parameters().forEach(p -> names.add(p.name()));
-        names.addAll(n.buffers().keySet());
-        return names;
-    }
 
     private static Dataset test;
 
     private static Outcome single(Dataset data, int batch, BiFunction<Backend, Long, Network> model) {
         try (CpuBackend cpu = new CpuBackend(2); Network net = model.apply(cpu, SEED); Optimizer opt = new Adam(1e-3f)) {
             List<EpochRecord> h = new Trainer(net, opt, oneEpoch(batch), Map.of(), s -> { }).fit(data, test, norm, null);
-            return new Outcome(names(net), weights(net), List.of(weights(net)), h);
+            return new Outcome(WeightsAgreement.names(net), WeightsAgreement.weights(net), List.of(WeightsAgreement.weights(net)), h);
         }
     }
 
@@ -98,8 +86,8 @@ class DataParallelTrainingTest {
             List<EpochRecord> h = LocalReplicas.fit(list, oneEpoch(batch), Map.of(), s -> { }, data, test, norm, null,
                     syncEvery, checkEvery);
             List<List<float[]>> per = new ArrayList<>();
-            list.forEach(r -> per.add(weights(r.network())));
-            return new Outcome(names(list.get(0).network()), per.get(0), per, h);
+            list.forEach(r -> per.add(WeightsAgreement.weights(r.network())));
+            return new Outcome(WeightsAgreement.names(list.get(0).network()), per.get(0), per, h);
         } finally {
             list.forEach(r -> {
                 r.optimizer().close();

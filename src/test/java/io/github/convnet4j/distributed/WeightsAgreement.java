@@ -1,5 +1,7 @@
 package io.github.convnet4j.distributed;
 
+import io.github.convnet4j.nn.Network;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -58,5 +60,21 @@ public final class WeightsAgreement {
             worst = Math.max(worst, d / Math.max(scale, Double.MIN_NORMAL));
         }
         return worst;
+    }
+
+    /** A network's weights as host arrays: parameters in order, then buffers (running statistics). */
+    public static List<float[]> weights(Network n) {
+        List<float[]> w = new ArrayList<>();
+        n.parameters().forEach(p -> w.add(p.value().toArray()));
+        n.buffers().values().forEach(t -> w.add(t.toArray()));
+        return w;
+    }
+
+    /** The names of {@link #weights}, in the same order. */
+    public static List<String> names(Network n) {
+        List<String> names = new ArrayList<>();
+        n.parameters().forEach(p -> names.add(p.name()));
+        names.addAll(n.buffers().keySet());
+        return names;
     }
 }

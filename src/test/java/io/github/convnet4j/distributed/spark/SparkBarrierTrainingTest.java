@@ -64,23 +64,11 @@ class SparkBarrierTrainingTest {
         try (CpuBackend cpu = new CpuBackend(1);
              Network net = Models.build("lenet", cpu, train.itemShape(), train.classes(), 12345)) {
             ModelFile.loadWeights(net, Path.of(job.runDir()).resolve(BarrierTrainingTask.MODEL_FILE));
-            return weights(net);
+            return WeightsAgreement.weights(net);
         }
     }
 
-    private static List<float[]> weights(Network n) {
-        List<float[]> w = new ArrayList<>();
-        n.parameters().forEach(p -> w.add(p.value().toArray()));
-        n.buffers().values().forEach(t -> w.add(t.toArray()));
-        return w;
-    }
 
-    private static List<String> names(Network n) {
-        List<String> names = new ArrayList<>();
-        n.parameters().forEach(p -> names.add(p.name()));
-        names.addAll(n.buffers().keySet());
-        return names;
-    }
 
     @Test
     void twoBarrierTasksWithHalfBatchesTakeTheStepsOfOneReplicaWithTheWholeBatch() throws IOException {
@@ -96,9 +84,9 @@ class SparkBarrierTrainingTest {
                     0, 0, null, 1, false);
             new Trainer(net, adam, one, Map.of(), s -> { }).fit(train, null, norm, null);
             List<float[]> spark = written(job);
-            assertNull(WeightsAgreement.disagreement(names(net), weights(net), spark, 1e-5));
+            assertNull(WeightsAgreement.disagreement(WeightsAgreement.names(net), WeightsAgreement.weights(net), spark, 1e-5));
             System.out.printf("2 Spark barrier tasks vs 1 replica: largest relative weight difference %.2e%n",
-                    WeightsAgreement.worstRelative(weights(net), spark));
+                    WeightsAgreement.worstRelative(WeightsAgreement.weights(net), spark));
         }
     }
 
