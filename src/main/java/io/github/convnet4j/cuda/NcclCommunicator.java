@@ -160,16 +160,8 @@ final class NcclCommunicator implements Communicator {
     public void allReduce(List<Tensor> tensors, ReduceOp op) {
         requireOpen("allReduce");
         int ncclOp = op == ReduceOp.MEAN ? nccl.ncclAvg : nccl.ncclSum;
-        backend.bindToThisThread();
-        check(nccl.ncclGroupStart(), "ncclGroupStart", rank);
-        try {
-            for (Tensor t : tensors) {
-                org.bytedeco.javacpp.Pointer p = device(t);
-                check(nccl.ncclAllReduce(p, p, t.size(), nccl.ncclFloat32, ncclOp, comm, stream), "ncclAllReduce", rank);
-            }
-        } finally {
-            check(nccl.ncclGroupEnd(), "ncclGroupEnd", rank);
-        }
+        inOneGroup(tensors, "ncclAllReduce", (p, t) -> nccl.ncclAllReduce(p, p, t.size(), nccl.ncclFloat32, ncclOp, comm,
+                stream));
     }
 
     @Override
@@ -178,39 +170,46 @@ final class NcclCommunicator implements Communicator {
         if (root < 0 || root >= size) {
             throw new IllegalArgumentException("broadcast root must be a rank in [0, " + size + "), got " + root);
         }
+        inOneGroup(tensors, "ncclBroadcast", (p, t) -> nccl.ncclBroadcast(p, p, t.size(), nccl.ncclFloat32, root, comm,
+                stream));
+    }
+
+    /** One in-place NCCL call on a tensor's device memory; returns its ncclResult. */
+    private interface TensorCall {
+        int on(org.bytedeco.javacpp.Pointer memory, Tensor t);
+    }
+
+    /** {@code call} on every tensor inside one NCCL group, so that NCCL launches them as one operation. */
+    private void inOneGroup(List<Tensor> tensors, String name, TensorCall call) {
         backend.bindToThisThread();
         check(nccl.ncclGroupStart(), "ncclGroupStart", rank);
         try {
             for (Tensor t : tensors) {
-                org.bytedeco.javacpp.Pointer p = device(t);
-                check(nccl.ncclBroadcast(p, p, t.size(), nccl.ncclFloat32, root, comm, stream), "ncclBroadcast", rank);
+                check(call.on(device(t), t), name, rank);
             }
         } finally {
             check(nccl.ncclGroupEnd(), "ncclGroupEnd", rank);
         }
     }
 
-    /** Messages of any length: the lengths first (4 bytes each), then every message padded to the longest. */
+    /** Every rank's message: the lengths first (4 bytes each; they must agree), then the messages. */
     @Override
     public byte[][] allGather(byte[] message) {
         requireOpen("allGather");
-        byte[] lengths = gatherFixed(ByteBuffer.allocate(Integer.BYTES).putInt(message.length).array());
-        int longest = 0;
-        int[] length = new int[size];
-        ByteBuffer lb = ByteBuffer.wrap(lengths);
-        for (int r = 0; r < size; r++) {
-            length[r] = lb.getInt();
-            longest = Math.max(longest, length[r]);
-            if (length[r] != length[0]) { // every rank sees the same lengths, so every rank fails here alike
-                throw new CommunicatorException("rank 0 called allGather(" + length[0] + " bytes) but rank " + r
-                        + " called allGather(" + length[r] + " bytes)");
+        ByteBuffer lengths = ByteBuffer.wrap(gatherFixed(ByteBuffer.allocate(Integer.BYTES).putInt(message.length).array()));
+        int first = lengths.getInt(0);
+        for (int r = 1; r < size; r++) {
+            int theirs = lengths.getInt(r * Integer.BYTES);
+            if (theirs != first) { // every rank sees the same lengths, so every rank fails here alike
+                throw new CommunicatorException("rank 0 called allGather(" + first + " bytes) but rank " + r
+                        + " called allGather(" + theirs + " bytes)");
             }
         }
-        byte[] padded = java.util.Arrays.copyOf(message, Math.max(1, longest));
-        byte[] all = gatherFixed(padded);
+        byte[] all = gatherFixed(message.length == 0 ? new byte[1] : message);
+        int each = all.length / size;
         byte[][] out = new byte[size][];
         for (int r = 0; r < size; r++) {
-            out[r] = java.util.Arrays.copyOfRange(all, r * padded.length, r * padded.length + length[r]);
+            out[r] = java.util.Arrays.copyOfRange(all, r * each, r * each + message.length);
         }
         return out;
     }
@@ -220,11 +219,11 @@ final class NcclCommunicator implements Communicator {
         backend.bindToThisThread();
         long total = (long) mine.length * size;
         Pointer buf = smallBuffer(total);
-        CudaCheck.runtime(JCuda.cudaMemcpy(buf.withByteOffset((long) rank * mine.length), Pointer.to(mine), mine.length,
-                cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy", "allGather message");
-        org.bytedeco.javacpp.Pointer d = DeviceAddresses.pointer(buf);
-        org.bytedeco.javacpp.Pointer mineOnDevice = DeviceAddresses.pointer(buf.withByteOffset((long) rank * mine.length));
-        check(nccl.ncclAllGather(mineOnDevice, d, mine.length, nccl.ncclUint8, comm, stream), "ncclAllGather", rank);
+        Pointer slot = buf.withByteOffset((long) rank * mine.length); // in place: this rank's part of the result
+        CudaCheck.runtime(JCuda.cudaMemcpy(slot, Pointer.to(mine), mine.length, cudaMemcpyKind.cudaMemcpyHostToDevice),
+                "cudaMemcpy", "allGather message");
+        check(nccl.ncclAllGather(DeviceAddresses.pointer(slot), DeviceAddresses.pointer(buf), mine.length,
+                nccl.ncclUint8, comm, stream), "ncclAllGather", rank);
         byte[] all = new byte[(int) total];
         backend.synchronize();
         CudaCheck.runtime(JCuda.cudaMemcpy(Pointer.to(all), buf, total, cudaMemcpyKind.cudaMemcpyDeviceToHost),

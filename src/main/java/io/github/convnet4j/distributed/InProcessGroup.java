@@ -140,17 +140,13 @@ public final class InProcessGroup {
     }
 
     private static String describe(long[] call) {
-        String kind = switch ((int) call[0]) {
-            case ALL_REDUCE -> "allReduce";
-            case BROADCAST -> "broadcast";
-            case ALL_GATHER -> "allGather";
-            default -> "barrier";
+        String tensors = call[1] + " tensors, " + call[2] + " floats";
+        return switch ((int) call[0]) {
+            case ALL_REDUCE -> "allReduce(" + tensors + ")";
+            case BROADCAST -> "broadcast(" + tensors + ", root " + call[3] + ")";
+            case ALL_GATHER -> "allGather(" + call[3] + " bytes)";
+            default -> "barrier(" + tensors + ")";
         };
-        if (call[0] == ALL_GATHER) {
-            return "allGather(" + call[3] + " bytes)";
-        }
-        return kind + "(" + call[1] + " tensors, " + call[2] + " floats" + (call[0] == BROADCAST ? ", root " + call[3] : "")
-                + ")";
     }
 
     /** One rank's view of the group. */

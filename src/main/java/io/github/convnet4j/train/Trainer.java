@@ -237,8 +237,7 @@ public final class Trainer {
         }
         double correct = 0;
         if (piece.size() > 0) { // at this replica's batch size: a replica's memory is sized for its share
-            Evaluation e = Evaluation.of(net, piece, norm, Math.max(1, new ReplicaShard(0, replica.shard().size())
-                    .maxCount(config.batchSize())));
+            Evaluation e = Evaluation.of(net, piece, norm, Math.max(1, replica.shard().maxCount(config.batchSize())));
             correct = Math.round(e.accuracy() * e.total());
         }
         double[] totals = replica.sum(correct, piece.size());
