@@ -75,19 +75,28 @@ class DataParallelTrainingTest {
 
     private static Outcome replicated(Dataset data, int batch, int replicas, int syncEvery, int checkEvery,
                                       BiFunction<Backend, Long, Network> model, long[] seeds) {
+        return withReplicas(replicas, (cpu, r) -> new LocalReplicas.Replica(model.apply(cpu, seeds == null ? SEED
+                : seeds[r]), new Adam(1e-3f)), list -> {
+            List<EpochRecord> h = LocalReplicas.fit(list, oneEpoch(batch), Map.of(), s -> { }, data, test, norm, null,
+                    syncEvery, checkEvery);
+            List<List<float[]>> per = new ArrayList<>();
+            list.forEach(r -> per.add(WeightsAgreement.weights(r.network())));
+            return new Outcome(WeightsAgreement.names(list.get(0).network()), per.get(0), per, h);
+        });
+    }
+
+    /** Builds one replica per rank, each on a one-thread CPU backend of its own, runs {@code body}, and closes them all. */
+    private static <T> T withReplicas(int replicas, BiFunction<CpuBackend, Integer, LocalReplicas.Replica> make,
+                                      java.util.function.Function<List<LocalReplicas.Replica>, T> body) {
         List<CpuBackend> backends = new ArrayList<>();
         List<LocalReplicas.Replica> list = new ArrayList<>();
         try {
             for (int r = 0; r < replicas; r++) {
                 CpuBackend cpu = new CpuBackend(1);
                 backends.add(cpu);
-                list.add(new LocalReplicas.Replica(model.apply(cpu, seeds == null ? SEED : seeds[r]), new Adam(1e-3f)));
+                list.add(make.apply(cpu, r));
             }
-            List<EpochRecord> h = LocalReplicas.fit(list, oneEpoch(batch), Map.of(), s -> { }, data, test, norm, null,
-                    syncEvery, checkEvery);
-            List<List<float[]>> per = new ArrayList<>();
-            list.forEach(r -> per.add(WeightsAgreement.weights(r.network())));
-            return new Outcome(WeightsAgreement.names(list.get(0).network()), per.get(0), per, h);
+            return body.apply(list);
         } finally {
             list.forEach(r -> {
                 r.optimizer().close();
@@ -211,50 +220,26 @@ class DataParallelTrainingTest {
 
     @Test
     void aReplicaWhoseWeightFlipsOneBitIsCaught() {
-        List<CpuBackend> backends = new ArrayList<>();
-        List<LocalReplicas.Replica> list = new ArrayList<>();
-        try {
-            for (int r = 0; r < 2; r++) {
-                CpuBackend cpu = new CpuBackend(1);
-                backends.add(cpu);
-                Network net = lenet(cpu, SEED);
-                Optimizer opt = r == 0 ? new Adam(1e-3f) : new BitFlipAfter(3, net.parameter("conv2.weight"));
-                list.add(new LocalReplicas.Replica(net, opt));
-            }
+        withReplicas(2, (cpu, r) -> {
+            Network net = lenet(cpu, SEED);
+            return new LocalReplicas.Replica(net, r == 0 ? new Adam(1e-3f) : new BitFlipAfter(3, net.parameter("conv2.weight")));
+        }, list -> {
             ReplicasDivergedException e = assertThrows(ReplicasDivergedException.class, () -> LocalReplicas.fit(list,
                     oneEpoch(100), Map.of(), s -> { }, train.head(1000), null, norm, null, 1, 4));
             assertTrue(e.getMessage().contains("after step 4"), e.getMessage());
-        } finally {
-            list.forEach(r -> {
-                r.optimizer().close();
-                r.network().close();
-            });
-            backends.forEach(CpuBackend::close);
-        }
+            return null;
+        });
     }
 
     @Test
     void aFailingReplicaStopsTheOthersAndItsOwnErrorIsReported() {
-        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            List<CpuBackend> backends = new ArrayList<>();
-            List<LocalReplicas.Replica> list = new ArrayList<>();
-            try {
-                for (int r = 0; r < 3; r++) {
-                    CpuBackend cpu = new CpuBackend(1);
-                    backends.add(cpu);
-                    list.add(new LocalReplicas.Replica(lenet(cpu, SEED), r == 2 ? new FailingAfter(2) : new Adam(1e-3f)));
-                }
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalReplicas.fit(list,
-                        oneEpoch(99), Map.of(), s -> { }, train.head(990), null, norm, null, 1, 0));
-                assertEquals("replica's optimizer failed on step 3", e.getMessage());
-            } finally {
-                list.forEach(r -> {
-                    r.optimizer().close();
-                    r.network().close();
-                });
-                backends.forEach(CpuBackend::close);
-            }
-        });
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> withReplicas(3, (cpu, r) -> new LocalReplicas.Replica(
+                lenet(cpu, SEED), r == 2 ? new FailingAfter(2) : new Adam(1e-3f)), list -> {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalReplicas.fit(list,
+                            oneEpoch(99), Map.of(), s -> { }, train.head(990), null, norm, null, 1, 0));
+                    assertEquals("replica's optimizer failed on step 3", e.getMessage());
+                    return null;
+                }));
     }
 
     /** Adam that flips the lowest mantissa bit of one weight after {@code steps} steps: memory gone bad on one worker. */
