@@ -1,5 +1,7 @@
 package io.github.convnet4j.backend;
 
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
@@ -16,6 +18,11 @@ import io.github.convnet4j.tensor.Tensor;
  *   <li>Only the methods returning a Java value ({@link #download}, {@link #countCorrect},
  *       {@link #sumOfSquares}) wait for the device; everything else may run asynchronously.</li>
  *   <li>Tensors passed in must belong to this backend and be open.</li>
+ *   <li>Tensors are F32 in NCHW order unless allocated otherwise; a backend says which ops it runs
+ *       on which types and formats ({@link #supports}). Within one op the data tensors share one
+ *       type and the rank-4 ones one format, as cuDNN wants them; batch-norm parameters and
+ *       statistics, losses, labels and optimizer state are F32 whatever the data's type (the
+ *       mixed-precision rule: what accumulates over many steps or items stays FP32).</li>
  * </ul>
  *
  * <p>Sealed: every backend extends {@link CheckedBackend}, the one layer that validates every
@@ -41,10 +48,26 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
      */
     boolean threadSafe();
 
+    /**
+     * Whether this backend runs the op named {@code op} (the SPI method's name, {@code "allocate"}
+     * for holding such tensors at all) on tensors of this type and memory format. F32 NCHW is
+     * always supported; the CPU backend supports every combination (it computes in F32 on widened
+     * copies and rounds what it stores, as a GPU stores), so it is the reference for the others.
+     */
+    default boolean supports(String op, DType dtype, MemoryFormat format) {
+        return dtype == DType.F32 && format == MemoryFormat.NCHW;
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
-    /** A new zero-filled tensor owned by the caller. */
+    /** A new zero-filled F32 NCHW tensor owned by the caller. */
     Tensor allocate(Shape shape);
+
+    /**
+     * A new zero-filled tensor of this type and memory format (NHWC needs rank 4) owned by the
+     * caller; throws UnsupportedOperationException, naming both, where this backend cannot hold it.
+     */
+    Tensor allocate(Shape shape, DType dtype, MemoryFormat format);
 
     /** A new tensor holding a copy of host data. */
     default Tensor tensor(float[] data, Shape shape) {
@@ -70,8 +93,18 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
      */
     void download(Tensor src, float[] dst);
 
-    /** dst = src (same size; shapes may differ). */
+    /**
+     * dst = src (same size, same type and format; shapes may differ, except that NHWC tensors must
+     * have the same shape).
+     */
     void copy(Tensor src, Tensor dst);
+
+    /**
+     * dst = src in dst's type and memory format (same shape): a cast (rounding to nearest even,
+     * NaN stays NaN, values beyond F16's range become infinite, as on a GPU) and/or a reordering
+     * between NCHW and NHWC.
+     */
+    void convert(Tensor src, Tensor dst);
 
     /** Sets every element of {@code t} to {@code value}. */
     void fill(Tensor t, float value);

@@ -6,6 +6,11 @@ import static io.github.convnet4j.backend.OpChecks.requireSameSize;
 import static io.github.convnet4j.backend.OpChecks.requireShape;
 import static io.github.convnet4j.backend.OpChecks.requireSize;
 
+import static io.github.convnet4j.backend.OpChecks.requireF32;
+import static io.github.convnet4j.backend.OpChecks.requireSameKind;
+
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.util.Objects;
@@ -36,6 +41,10 @@ public abstract non-sealed class CheckedBackend implements Backend {
     private void owned(String op, String arg, Tensor t) {
         requireOpen(op);
         OpChecks.requireOwned(this, op, arg, t);
+        if (!t.isF32Nchw() && !supports(op, t.dtype(), t.format())) {
+            throw new UnsupportedOperationException(op + ": the " + name() + " backend does not run " + op + " on "
+                    + t.dtype() + " " + t.format() + " tensors (" + arg + " is " + t + ")");
+        }
     }
 
     /** A closed backend's handles and memory are gone: using it must fail here, not in native code. */
@@ -73,6 +82,25 @@ public abstract non-sealed class CheckedBackend implements Backend {
     }
 
     @Override
+    public final Tensor allocate(Shape shape, DType dtype, MemoryFormat format) {
+        Objects.requireNonNull(shape, "allocate: shape is null");
+        Objects.requireNonNull(dtype, "allocate: type is null");
+        Objects.requireNonNull(format, "allocate: memory format is null");
+        requireOpen("allocate");
+        if (format == MemoryFormat.NHWC && shape.rank() != 4) {
+            throw new IllegalArgumentException("allocate: NHWC needs a rank-4 (N, C, H, W) shape, got " + shape);
+        }
+        if (dtype == DType.F32 && format == MemoryFormat.NCHW) {
+            return doAllocate(shape);
+        }
+        if (!supports("allocate", dtype, format)) {
+            throw new UnsupportedOperationException("allocate: the " + name() + " backend does not hold " + dtype + " "
+                    + format + " tensors");
+        }
+        return doAllocate(shape, dtype, format);
+    }
+
+    @Override
     public final void upload(float[] src, Tensor dst) {
         owned("upload", "dst", dst);
         requireArrayLength("upload", src, dst);
@@ -91,7 +119,25 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("copy", "src", src);
         owned("copy", "dst", dst);
         requireSameSize("copy", src, dst);
+        if (src.dtype() != dst.dtype() || src.format() != dst.format()) {
+            throw new IllegalArgumentException("copy: src " + src + " and dst " + dst
+                    + " differ in type or memory format (use convert)");
+        }
+        if (src.format() == MemoryFormat.NHWC) {
+            requireShape("copy of an NHWC tensor: dst", dst, src.shape());
+        }
         doCopy(src, dst);
+    }
+
+    @Override
+    public final void convert(Tensor src, Tensor dst) {
+        owned("convert", "src", src);
+        owned("convert", "dst", dst);
+        requireShape("convert: dst", dst, src.shape());
+        if (src.storage() == dst.storage() && !(src.dtype() == dst.dtype() && src.format() == dst.format())) {
+            throw new IllegalArgumentException("convert: src and dst share memory");
+        }
+        doConvert(src, dst);
     }
 
     @Override
@@ -111,8 +157,27 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** Arguments checked: src is this backend's and open, dst is not null and has src's size. */
     protected abstract void doDownload(Tensor src, float[] dst);
 
-    /** Arguments checked: both tensors are this backend's, open and of the same size. */
+    /** Arguments checked: both tensors are this backend's, open, of the same size, type and format. */
     protected abstract void doCopy(Tensor src, Tensor dst);
+
+    /**
+     * Arguments checked: src and dst are this backend's, open, of the same shape and supported for
+     * "convert"; they share memory only when their kinds are equal too (then it is a plain copy).
+     * Backends that hold F32 NCHW only never see anything else, hence this default.
+     */
+    protected void doConvert(Tensor src, Tensor dst) {
+        doCopy(src, dst);
+    }
+
+    /**
+     * Arguments checked: the backend {@link #supports} "allocate" for this type and format, which
+     * is not F32 NCHW (that goes to {@link #doAllocate(Shape)}), and NHWC comes with rank 4. Only
+     * backends that support other kinds are ever called here.
+     */
+    protected Tensor doAllocate(Shape shape, DType dtype, MemoryFormat format) {
+        throw new UnsupportedOperationException("allocate: the " + name() + " backend does not hold " + dtype + " "
+                + format + " tensors");
+    }
 
     /** Arguments checked: t is this backend's and open. */
     protected abstract void doFill(Tensor t, float value);
@@ -124,6 +189,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("gemm", "a", a);
         owned("gemm", "b", b);
         owned("gemm", "c", c);
+        requireSameKind("gemm", a, b, c);
         doGemm(OpChecks.gemmDims(transA, transB, a, b, c), alpha, a, b, beta, c);
     }
 
@@ -132,6 +198,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("addRowVector", "matrix", matrix);
         owned("addRowVector", "row", row);
         OpChecks.requireRowsOf("addRowVector", matrix, row);
+        requireSameKind("addRowVector", matrix, row);
         doAddRowVector(matrix, row);
     }
 
@@ -140,6 +207,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("sumRows", "matrix", matrix);
         owned("sumRows", "out", out);
         OpChecks.requireRowsOf("sumRows", matrix, out);
+        requireSameKind("sumRows", matrix, out);
         doSumRows(matrix, out);
     }
 
@@ -148,6 +216,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("axpy", "x", x);
         owned("axpy", "y", y);
         requireSameSize("axpy", x, y);
+        requireSameKind("axpy", x, y);
         doAxpy(alpha, x, y);
     }
 
@@ -164,6 +233,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("multiply", "out", out);
         requireSameSize("multiply", a, b);
         requireSameSize("multiply", a, out);
+        requireSameKind("multiply", a, b, out);
         doMultiply(a, b, out);
     }
 
@@ -209,6 +279,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
             owned("convForward", "bias", bias);
             requireSize("conv forward bias", bias, g.k());
         }
+        requireSameKind("convForward", x, w, bias, y);
         doConvForward(g, x, w, bias, y);
     }
 
@@ -221,6 +292,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("conv backward-data dy", dy, g.outputShape());
         requireShape("conv backward-data filters", w, g.filterShape());
         requireShape("conv backward-data dx", dx, g.inputShape());
+        requireSameKind("convBackwardData", dy, w, dx);
         doConvBackwardData(g, dy, w, dx);
     }
 
@@ -233,6 +305,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("conv backward-filter x", x, g.inputShape());
         requireShape("conv backward-filter dy", dy, g.outputShape());
         requireShape("conv backward-filter dw", dw, g.filterShape());
+        requireSameKind("convBackwardFilter", x, dy, dw);
         doConvBackwardFilter(g, x, dy, dw);
     }
 
@@ -243,6 +316,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("convBackwardBias", "db", db);
         requireShape("conv backward-bias dy", dy, g.outputShape());
         requireSize("conv backward-bias db", db, g.k());
+        requireSameKind("convBackwardBias", dy, db);
         doConvBackwardBias(g, dy, db);
     }
 
@@ -268,6 +342,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("poolForward", "y", y);
         requireShape("pool forward input", x, g.inputShape());
         requireShape("pool forward output", y, g.outputShape());
+        requireSameKind("poolForward", x, y);
         doPoolForward(mode, g, x, y);
     }
 
@@ -283,6 +358,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("pool backward y", y, g.outputShape());
         requireShape("pool backward dy", dy, g.outputShape());
         requireShape("pool backward dx", dx, g.inputShape());
+        requireSameKind("poolBackward", x, y, dy, dx);
         doPoolBackward(mode, g, x, y, dy, dx);
     }
 
@@ -300,6 +376,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("adaptiveAvgPoolForward", "x", x);
         owned("adaptiveAvgPoolForward", "y", y);
         requireSameImagesAndChannels("adaptiveAvgPoolForward", "x", x, "y", y);
+        requireSameKind("adaptiveAvgPoolForward", x, y);
         doAdaptiveAvgPoolForward(x, y);
     }
 
@@ -308,6 +385,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("adaptiveAvgPoolBackward", "dy", dy);
         owned("adaptiveAvgPoolBackward", "dx", dx);
         requireSameImagesAndChannels("adaptiveAvgPoolBackward", "dx", dx, "dy", dy);
+        requireSameKind("adaptiveAvgPoolBackward", dy, dx);
         doAdaptiveAvgPoolBackward(dy, dx);
     }
 
@@ -345,6 +423,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         if (src.storage() == dst.storage()) {
             throw new IllegalArgumentException("copyChannels: src and dst share memory");
         }
+        requireSameKind("copyChannels", src, dst);
         doCopyChannels(src, srcChannel, dst, dstChannel, channels);
     }
 
@@ -362,6 +441,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("activationForward", "x", x);
         owned("activationForward", "y", y);
         requireSameSize("activationForward", x, y);
+        requireSameKind("activationForward", x, y);
         doActivationForward(f, param, x, y);
     }
 
@@ -375,6 +455,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireSameSize("activationBackward", dy, dx);
         requireSameSize("activationBackward", x, dx);
         requireSameSize("activationBackward", y, dx);
+        requireSameKind("activationBackward", x, y, dy, dx);
         doActivationBackward(f, param, x, y, dy, dx);
     }
 
@@ -385,6 +466,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("preluForward", "y", y);
         OpChecks.preluChannels(x, slope);
         requireSameSize("preluForward", x, y);
+        requireSameKind("preluForward", x, slope, y);
         doPreluForward(x, slope, y);
     }
 
@@ -399,6 +481,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireSameSize("preluBackward", x, dy);
         requireSameSize("preluBackward", x, dx);
         requireSameSize("preluBackward dslope", slope, dslope);
+        requireSameKind("preluBackward", x, slope, dy, dx, dslope);
         doPreluBackward(x, slope, dy, dx, dslope);
     }
 
@@ -425,6 +508,10 @@ public abstract non-sealed class CheckedBackend implements Backend {
         OpChecks.requireLabels(logits, labels);
         requireSameSize("softmaxCrossEntropy probs", logits, probs);
         requireSize("softmaxCrossEntropy loss", loss, 1);
+        requireF32("softmaxCrossEntropy", "logits", logits);
+        requireF32("softmaxCrossEntropy", "labels", labels);
+        requireF32("softmaxCrossEntropy", "probs", probs);
+        requireF32("softmaxCrossEntropy", "loss", loss);
         doSoftmaxCrossEntropy(logits, labels, probs, loss);
     }
 
@@ -435,6 +522,9 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("softmaxCrossEntropyBackward", "dx", dx);
         OpChecks.requireLabels(probs, labels);
         requireSameSize("softmaxCrossEntropyBackward", probs, dx);
+        requireF32("softmaxCrossEntropyBackward", "probs", probs);
+        requireF32("softmaxCrossEntropyBackward", "labels", labels);
+        requireF32("softmaxCrossEntropyBackward", "dx", dx);
         doSoftmaxCrossEntropyBackward(probs, labels, dx);
     }
 
@@ -445,6 +535,9 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("meanSquaredError", "loss", loss);
         requireSameSize("mean squared error", y, target);
         requireSize("mean squared error loss", loss, 1);
+        requireF32("meanSquaredError", "y", y);
+        requireF32("meanSquaredError", "target", target);
+        requireF32("meanSquaredError", "loss", loss);
         doMeanSquaredError(y, target, loss);
     }
 
@@ -455,6 +548,9 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("meanSquaredErrorBackward", "dx", dx);
         requireSameSize("mean squared error", y, target);
         requireSameSize("mean squared error backward", y, dx);
+        requireF32("meanSquaredErrorBackward", "y", y);
+        requireF32("meanSquaredErrorBackward", "target", target);
+        requireF32("meanSquaredErrorBackward", "dx", dx);
         doMeanSquaredErrorBackward(y, target, dx);
     }
 
@@ -463,6 +559,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("countCorrect", "scores", scores);
         owned("countCorrect", "labels", labels);
         OpChecks.requireLabels(scores, labels);
+        requireF32("countCorrect", "labels", labels);
         return doCountCorrect(scores, labels);
     }
 
@@ -489,6 +586,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("lrnForward", "x", x);
         owned("lrnForward", "y", y);
         requireShape("lrn forward output", y, x.shape());
+        requireSameKind("lrnForward", x, y);
         doLrnForward(p, x, y);
     }
 
@@ -502,6 +600,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("lrn backward y", y, x.shape());
         requireShape("lrn backward dy", dy, x.shape());
         requireShape("lrn backward dx", dx, x.shape());
+        requireSameKind("lrnBackward", x, y, dy, dx);
         doLrnBackward(p, x, y, dy, dx);
     }
 
@@ -528,6 +627,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "savedMean", savedMean, c);
         channelVector(op, "savedInvStd", savedInvStd, c);
         requireFraction(op + " momentum", momentum, true);
+        requireSameKind(op, x, y);
         doBatchNormForwardTraining(x, gamma, beta, y, runningMean, runningVar, savedMean, savedInvStd, momentum, eps);
     }
 
@@ -543,6 +643,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "beta", beta, c);
         channelVector(op, "runningMean", runningMean, c);
         channelVector(op, "runningVar", runningVar, c);
+        requireSameKind(op, x, y);
         doBatchNormForwardInference(x, gamma, beta, y, runningMean, runningVar, eps);
     }
 
@@ -561,11 +662,13 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "savedInvStd", savedInvStd, c);
         channelVector(op, "dgamma", dgamma, c);
         channelVector(op, "dbeta", dbeta, c);
+        requireSameKind(op, x, dy, dx);
         doBatchNormBackward(x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, eps);
     }
 
     private void channelVector(String op, String arg, Tensor t, int channels) {
         owned(op, arg, t);
+        requireF32(op, arg, t);
         if (t.size() != channels) {
             throw new IllegalArgumentException(op + ": " + arg + " must have one element per channel (" + channels
                     + "), got " + t.shape());
@@ -652,6 +755,8 @@ public abstract non-sealed class CheckedBackend implements Backend {
     private void state(String op, Tensor w, String arg, Tensor t) {
         owned(op, "w", w);
         owned(op, arg, t);
+        requireF32(op, "w", w);
+        requireF32(op, arg, t);
         if (t.size() != w.size()) {
             throw new IllegalArgumentException(op + ": " + arg + " " + t.shape() + " must have the size of w "
                     + w.shape());

@@ -1,5 +1,6 @@
 package io.github.convnet4j.backend;
 
+import io.github.convnet4j.tensor.DType;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
@@ -31,9 +32,45 @@ public final class OpChecks {
     }
 
     /**
-     * a and b hold the same number of elements (their shapes may differ); throws {@link IllegalArgumentException}
-     * naming {@code op} otherwise.
+     * The data tensors of one op (nulls skipped) share one type, and the rank-4 ones one memory
+     * format, as cuDNN and cuBLAS want them; throws {@link IllegalArgumentException} naming the op
+     * and both kinds otherwise. Mixed kinds meet only through {@link Backend#convert}.
      */
+    public static void requireSameKind(String op, Tensor... tensors) {
+        Tensor first = null;
+        Tensor firstSpatial = null;
+        for (Tensor t : tensors) {
+            if (t == null) {
+                continue;
+            }
+            if (first == null) {
+                first = t;
+            } else if (t.dtype() != first.dtype()) {
+                throw new IllegalArgumentException(op + ": tensors of one op share one type, got " + first + " and "
+                        + t + " (convert one first)");
+            }
+            if (t.rank() == 4) {
+                if (firstSpatial == null) {
+                    firstSpatial = t;
+                } else if (t.format() != firstSpatial.format()) {
+                    throw new IllegalArgumentException(op + ": rank-4 tensors of one op share one memory format, got "
+                            + firstSpatial + " and " + t + " (convert one first)");
+                }
+            }
+        }
+    }
+
+    /**
+     * t is F32: what batch-norm statistics, losses, labels and optimizer state must be in mixed
+     * precision; throws {@link IllegalArgumentException} naming the op and the argument otherwise.
+     */
+    public static void requireF32(String op, String arg, Tensor t) {
+        if (t != null && t.dtype() != DType.F32) {
+            throw new IllegalArgumentException(op + ": " + arg + " must be F32 (it accumulates or is accumulated "
+                    + "into), got " + t);
+        }
+    }
+
     /**
      * Requires an NCHW shape (rank 4), what every spatial op and layer reads.
      *

@@ -8,7 +8,10 @@ import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
+import io.github.convnet4j.tensor.Storage;
 import io.github.convnet4j.tensor.Tensor;
 
 /**
@@ -55,32 +58,60 @@ public final class CpuBackend extends CheckedBackend {
 
     // ---- memory -------------------------------------------------------------------------------
 
+    /**
+     * Every op, every type and format: BF16/F16 are stored as their 16-bit patterns and NHWC in
+     * channels-last order, and each op on them runs the F32 kernel on widened NCHW copies
+     * ({@link Staging}). That makes this backend the reference for mixed precision and
+     * channels-last on a GPU, not a fast path: staged ops pay a copy each way.
+     */
+    @Override
+    public boolean supports(String op, DType dtype, MemoryFormat format) {
+        return true;
+    }
+
     @Override
     protected Tensor doAllocate(Shape shape) {
         return new Tensor(this, shape, new HeapStorage(shape.size()), true);
     }
 
     @Override
+    protected Tensor doAllocate(Shape shape, DType dtype, MemoryFormat format) {
+        Storage storage = dtype == DType.F32 ? new HeapStorage(shape.size()) : new HalfStorage(shape.size());
+        return new Tensor(this, shape, dtype, format, storage, true);
+    }
+
+    @Override
     protected void doUpload(float[] src, Tensor dst) {
-        System.arraycopy(src, 0, data(dst), 0, dst.size());
+        CpuElements.write(src, dst);
     }
 
     @Override
     protected void doDownload(Tensor src, float[] dst) {
-        System.arraycopy(data(src), 0, dst, 0, src.size());
+        CpuElements.read(src, dst);
     }
 
     @Override
     protected void doCopy(Tensor src, Tensor dst) {
-        System.arraycopy(data(src), 0, data(dst), 0, src.size());
+        CpuElements.copy(src, dst);
+    }
+
+    @Override
+    protected void doConvert(Tensor src, Tensor dst) {
+        if (src.dtype() == dst.dtype() && src.format() == dst.format()) {
+            CpuElements.copy(src, dst);
+            return;
+        }
+        try (Staging s = new Staging(this)) {
+            CpuElements.write(data(s.in(src)), dst); // through F32 NCHW: exact, then rounded once
+        }
     }
 
     @Override
     protected void doFill(Tensor t, float value) {
-        java.util.Arrays.fill(data(t), 0, t.size(), value);
+        CpuElements.fill(t, value);
     }
 
-    /** The array behind a CPU tensor (CheckedBackend has made sure the tensor is ours). */
+    /** The array behind an F32 NCHW CPU tensor (CheckedBackend has made sure the tensor is ours; Staging the kind). */
     static float[] data(Tensor t) {
         return ((HeapStorage) t.storage()).data;
     }
@@ -89,12 +120,26 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doGemm(OpChecks.GemmDims d, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (Staging.needed(a, b, c)) {
+            try (Staging s = new Staging(this)) {
+                doGemm(d, alpha, s.in(a), s.in(b), beta, beta == 0f ? s.out(c) : s.inOut(c));
+                s.writeBack();
+            }
+            return;
+        }
         Sgemm.sgemm(d.transA(), d.transB(), d.m(), d.n(), d.k(), alpha, data(a), 0, a.dim(1), data(b), 0, b.dim(1),
                 beta, data(c), 0, d.n(), par);
     }
 
     @Override
     protected void doAddRowVector(Tensor matrix, Tensor row) {
+        if (Staging.needed(matrix, row)) {
+            try (Staging s = new Staging(this)) {
+                doAddRowVector(s.inOut(matrix), s.in(row));
+                s.writeBack();
+            }
+            return;
+        }
         float[] m = data(matrix);
         float[] r = data(row);
         int cols = row.size();
@@ -109,6 +154,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doSumRows(Tensor matrix, Tensor out) {
+        if (Staging.needed(matrix, out)) {
+            try (Staging s = new Staging(this)) {
+                doSumRows(s.in(matrix), s.out(out));
+                s.writeBack();
+            }
+            return;
+        }
         float[] m = data(matrix);
         float[] o = data(out);
         int cols = out.size();
@@ -124,6 +176,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doAxpy(alpha, s.in(x), s.inOut(y));
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> {
@@ -135,6 +194,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doScale(Tensor x, float alpha) {
+        if (Staging.needed(x)) {
+            try (Staging s = new Staging(this)) {
+                doScale(s.inOut(x), alpha);
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = data(x);
         elementwise(x.size(), (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -145,6 +211,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doMultiply(Tensor a, Tensor b, Tensor out) {
+        if (Staging.needed(a, b, out)) {
+            try (Staging s = new Staging(this)) {
+                doMultiply(s.in(a), s.in(b), s.out(out));
+                s.writeBack();
+            }
+            return;
+        }
         float[] as = data(a);
         float[] bs = data(b);
         float[] os = data(out);
@@ -157,6 +230,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected double doSumOfSquares(Tensor x) {
+        if (Staging.needed(x)) {
+            try (Staging s = new Staging(this)) {
+                var result = doSumOfSquares(s.in(x));
+                s.writeBack();
+                return result;
+            }
+        }
         float[] xs = data(x);
         double sum = 0;
         for (int i = 0; i < x.size(); i++) {
@@ -169,46 +249,109 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
+        if (Staging.needed(x, w, bias, y)) {
+            try (Staging s = new Staging(this)) {
+                doConvForward(g, s.in(x), s.in(w), s.in(bias), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         conv.forward(g, data(x), data(w), bias == null ? null : data(bias), data(y));
     }
 
     @Override
     protected void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        if (Staging.needed(dy, w, dx)) {
+            try (Staging s = new Staging(this)) {
+                doConvBackwardData(g, s.in(dy), s.in(w), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         conv.backwardData(g, data(dy), data(w), data(dx));
     }
 
     @Override
     protected void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        if (Staging.needed(x, dy, dw)) {
+            try (Staging s = new Staging(this)) {
+                doConvBackwardFilter(g, s.in(x), s.in(dy), s.out(dw));
+                s.writeBack();
+            }
+            return;
+        }
         conv.backwardFilter(g, data(x), data(dy), data(dw));
     }
 
     @Override
     protected void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
+        if (Staging.needed(dy, db)) {
+            try (Staging s = new Staging(this)) {
+                doConvBackwardBias(g, s.in(dy), s.out(db));
+                s.writeBack();
+            }
+            return;
+        }
         conv.backwardBias(g, data(dy), data(db));
     }
 
     @Override
     protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doPoolForward(mode, g, s.in(x), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         pooling.forward(mode, g, data(x), data(y));
     }
 
     @Override
     protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (Staging.needed(x, y, dy, dx)) {
+            try (Staging s = new Staging(this)) {
+                doPoolBackward(mode, g, s.in(x), s.in(y), s.in(dy), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         pooling.backward(mode, g, data(x), data(dy), data(dx));
     }
 
     @Override
     protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doAdaptiveAvgPoolForward(s.in(x), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         pooling.adaptiveForward(x.shape(), y.dim(2), y.dim(3), data(x), data(y));
     }
 
     @Override
     protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
+        if (Staging.needed(dy, dx)) {
+            try (Staging s = new Staging(this)) {
+                doAdaptiveAvgPoolBackward(s.in(dy), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         pooling.adaptiveBackward(dx.shape(), dy.dim(2), dy.dim(3), data(dy), data(dx));
     }
 
     @Override
     protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        if (Staging.needed(src, dst)) {
+            try (Staging s = new Staging(this)) {
+                doCopyChannels(s.in(src), srcChannel, s.inOut(dst), dstChannel, channels);
+                s.writeBack();
+            }
+            return;
+        }
         int plane = src.dim(2) * src.dim(3);
         float[] from = data(src);
         float[] to = data(dst);
@@ -222,6 +365,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doActivationForward(Activation f, float param, Tensor x, Tensor y) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doActivationForward(f, param, s.in(x), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = data(x);
         float[] ys = data(y);
         elementwise(x.size(), (from, to) -> CpuActivations.forward(f, param, xs, ys, from, to));
@@ -229,6 +379,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (Staging.needed(x, y, dy, dx)) {
+            try (Staging s = new Staging(this)) {
+                doActivationBackward(f, param, s.in(x), s.in(y), s.in(dy), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = x == null ? null : data(x);
         float[] ys = y == null ? null : data(y);
         float[] dys = data(dy);
@@ -238,6 +395,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doPreluForward(Tensor x, Tensor slope, Tensor y) {
+        if (Staging.needed(x, slope, y)) {
+            try (Staging s = new Staging(this)) {
+                doPreluForward(s.in(x), s.in(slope), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = data(x);
         float[] s = data(slope);
         float[] ys = data(y);
@@ -251,6 +415,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        if (Staging.needed(x, slope, dy, dx, dslope)) {
+            try (Staging s = new Staging(this)) {
+                doPreluBackward(s.in(x), s.in(slope), s.in(dy), s.out(dx), s.out(dslope));
+                s.writeBack();
+            }
+            return;
+        }
         float[] xs = data(x);
         float[] s = data(slope);
         float[] dys = data(dy);
@@ -299,6 +470,13 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected int doCountCorrect(Tensor scores, Tensor labels) {
+        if (Staging.needed(scores)) {
+            try (Staging s = new Staging(this)) {
+                var result = doCountCorrect(s.in(scores), labels);
+                s.writeBack();
+                return result;
+            }
+        }
         return CpuLosses.countCorrect(scores.dim(0), scores.size() / scores.dim(0), data(scores), data(labels));
     }
 
@@ -307,18 +485,39 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doLrnForward(LrnParams p, Tensor x, Tensor y) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doLrnForward(p, s.in(x), s.out(y));
+                s.writeBack();
+            }
+            return;
+        }
         Shape s = x.shape().asNchw();
         norm.lrnForward(p, s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(y));
     }
 
     @Override
     protected void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (Staging.needed(x, y, dy, dx)) {
+            try (Staging s = new Staging(this)) {
+                doLrnBackward(p, s.in(x), s.in(y), s.in(dy), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         Shape s = x.shape().asNchw();
         norm.lrnBackward(p, s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(y), data(dy), data(dx));
     }
 
     @Override
     protected void doDropoutMask(Tensor mask, float ratio, long seed) {
+        if (Staging.needed(mask)) {
+            try (Staging s = new Staging(this)) {
+                doDropoutMask(s.out(mask), ratio, seed);
+                s.writeBack();
+            }
+            return;
+        }
         float[] m = data(mask);
         elementwise(mask.size(), (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -331,6 +530,13 @@ public final class CpuBackend extends CheckedBackend {
     protected void doBatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                          Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
                                          double momentum, double eps) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doBatchNormForwardTraining(s.in(x), gamma, beta, s.out(y), runningMean, runningVar, savedMean, savedInvStd, momentum, eps);
+                s.writeBack();
+            }
+            return;
+        }
         Shape s = x.shape().asNchw();
         norm.batchNormTraining(s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(gamma), data(beta), data(y),
                 data(runningMean), data(runningVar), data(savedMean), data(savedInvStd), momentum, eps);
@@ -339,6 +545,13 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                           Tensor runningVar, double eps) {
+        if (Staging.needed(x, y)) {
+            try (Staging s = new Staging(this)) {
+                doBatchNormForwardInference(s.in(x), gamma, beta, s.out(y), runningMean, runningVar, eps);
+                s.writeBack();
+            }
+            return;
+        }
         Shape s = x.shape().asNchw();
         norm.batchNormInference(s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(gamma), data(beta), data(y),
                 data(runningMean), data(runningVar), eps);
@@ -347,6 +560,13 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
+        if (Staging.needed(x, dy, dx)) {
+            try (Staging s = new Staging(this)) {
+                doBatchNormBackward(s.in(x), s.in(dy), gamma, savedMean, savedInvStd, s.out(dx), dgamma, dbeta, eps);
+                s.writeBack();
+            }
+            return;
+        }
         // eps is already inside savedInvStd.
         Shape s = x.shape().asNchw();
         norm.batchNormBackward(s.dim(0), s.dim(1), s.dim(2) * s.dim(3), data(x), data(dy), data(gamma),

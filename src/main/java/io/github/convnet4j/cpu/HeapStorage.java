@@ -2,18 +2,23 @@ package io.github.convnet4j.cpu;
 
 import io.github.convnet4j.tensor.Storage;
 
-/** CPU tensor memory: a plain Java float array, freed by the garbage collector. */
+/** CPU tensor memory for F32: a plain Java float array, freed by the garbage collector. */
 final class HeapStorage implements Storage {
     final float[] data;
     private volatile boolean closed;
 
     HeapStorage(int size) {
-        this.data = new float[size];
+        this(new float[size]);
+    }
+
+    /** Memory around an existing array (the staging area's scratch), which the caller keeps. */
+    HeapStorage(float[] data) {
+        this.data = data;
     }
 
     @Override
-    public int capacity() {
-        return data.length;
+    public long bytes() {
+        return (long) data.length * Float.BYTES;
     }
 
     @Override

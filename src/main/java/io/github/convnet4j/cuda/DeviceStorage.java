@@ -25,8 +25,8 @@ final class DeviceStorage implements Storage {
     }
 
     @Override
-    public int capacity() {
-        return capacity;
+    public long bytes() {
+        return (long) capacity * Float.BYTES;
     }
 
     @Override

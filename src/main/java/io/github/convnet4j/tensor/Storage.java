@@ -3,11 +3,11 @@ package io.github.convnet4j.tensor;
 /**
  * The memory behind one or more tensors: a Java array for the CPU backend, device memory for
  * CUDA. Storage is owned by exactly one tensor (the one that allocated it); views share it
- * without owning it.
+ * without owning it. It counts bytes, not elements, since its tensors may hold 2- or 4-byte types.
  */
 public interface Storage extends AutoCloseable {
-    /** Capacity in float elements. */
-    int capacity();
+    /** Capacity in bytes. */
+    long bytes();
 
     /** Whether {@link #close()} has been called: the backends refuse such memory (use after close). */
     boolean isClosed();

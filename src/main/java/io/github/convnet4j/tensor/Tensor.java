@@ -3,23 +3,39 @@ package io.github.convnet4j.tensor;
 import io.github.convnet4j.backend.Backend;
 
 /**
- * A float32 tensor owned by one backend. The tensor that allocated its storage owns it and
+ * A tensor owned by one backend, of one {@link DType} (F32 unless asked otherwise) and, at rank 4,
+ * one {@link MemoryFormat} (NCHW unless asked otherwise). The tensor that allocated its storage owns it and
  * frees it on {@link #close()}; views made by {@link #reshape} share the storage and do not.
  * Moving data between host and device is always explicit ({@link #toArray()}, {@link #copyFrom}).
  */
 public final class Tensor implements AutoCloseable {
     private final Backend backend;
     private final Shape shape;
+    private final DType dtype;
+    private final MemoryFormat format;
     private final Storage storage;
     private final boolean ownsStorage;
 
-    /** Called by backends when they allocate; user code asks a backend for tensors. */
+    /** An F32 NCHW tensor; called by backends when they allocate (user code asks a backend for tensors). */
     public Tensor(Backend backend, Shape shape, Storage storage, boolean ownsStorage) {
-        if (storage.capacity() < shape.size()) {
-            throw new IllegalArgumentException("storage of " + storage.capacity() + " floats cannot hold shape " + shape);
+        this(backend, shape, DType.F32, MemoryFormat.NCHW, storage, ownsStorage);
+    }
+
+    /** Called by backends when they allocate; NHWC needs a rank-4 shape. */
+    public Tensor(Backend backend, Shape shape, DType dtype, MemoryFormat format, Storage storage,
+                  boolean ownsStorage) {
+        if (format == MemoryFormat.NHWC && shape.rank() != 4) {
+            throw new IllegalArgumentException("NHWC needs a rank-4 (N, C, H, W) shape, got " + shape);
+        }
+        long needed = (long) shape.size() * dtype.bytes();
+        if (storage.bytes() < needed) {
+            throw new IllegalArgumentException("storage of " + storage.bytes() + " bytes cannot hold " + dtype + " "
+                    + shape + " (" + needed + " bytes)");
         }
         this.backend = backend;
         this.shape = shape;
+        this.dtype = dtype;
+        this.format = format;
         this.storage = storage;
         this.ownsStorage = ownsStorage;
     }
@@ -34,7 +50,22 @@ public final class Tensor implements AutoCloseable {
         return shape;
     }
 
-    /** The number of float elements, the product of all dimensions. */
+    /** The element type in memory; host copies are always float values of this type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The order of the elements in memory (always NCHW below rank 4). */
+    public MemoryFormat format() {
+        return format;
+    }
+
+    /** Whether this is the engine's default kind of tensor: F32 in NCHW order. */
+    public boolean isF32Nchw() {
+        return dtype == DType.F32 && format == MemoryFormat.NCHW;
+    }
+
+    /** The number of elements, the product of all dimensions. */
     public int size() {
         return shape.size();
     }
@@ -57,13 +88,21 @@ public final class Tensor implements AutoCloseable {
         return storage;
     }
 
-    /** A view with another shape of the same size, sharing this tensor's memory (no copy). */
+    /**
+     * A view with another shape of the same size, sharing this tensor's memory (no copy). An NHWC
+     * tensor's memory is not in the logical order a new shape would read, so it has views of its
+     * own shape only: convert it to NCHW first ({@link Backend#convert}).
+     */
     public Tensor reshape(Shape newShape) {
         if (newShape.size() != shape.size()) {
             throw new IllegalArgumentException("cannot reshape " + shape + " (" + shape.size() + " elements) to "
                     + newShape + " (" + newShape.size() + " elements)");
         }
-        return new Tensor(backend, newShape, storage, false);
+        if (format == MemoryFormat.NHWC && !newShape.equals(shape)) {
+            throw new IllegalArgumentException("cannot reshape the NHWC tensor " + shape + " to " + newShape
+                    + ": its memory is channels-last; convert it to NCHW first");
+        }
+        return new Tensor(backend, newShape, dtype, format, storage, false);
     }
 
     /**
@@ -80,17 +119,23 @@ public final class Tensor implements AutoCloseable {
         return reshape(shape.batch(), shape.perItem());
     }
 
-    /** Copies the contents to a new host array (a device-to-host transfer on GPU backends). */
+    /**
+     * Copies the contents to a new host array in logical NCHW order, each element the exact float
+     * value of its type (a device-to-host transfer on GPU backends).
+     */
     public float[] toArray() {
         float[] out = new float[size()];
         backend.download(this, out);
         return out;
     }
 
-    /** Copies host data into this tensor (a host-to-device transfer on GPU backends). */
+    /**
+     * Copies host data (logical NCHW order) into this tensor, each value rounded to the tensor's
+     * type to nearest even (a host-to-device transfer on GPU backends).
+     */
     public void copyFrom(float[] data) {
         if (data.length != size()) {
-            throw new IllegalArgumentException("tensor " + shape + " holds " + size() + " floats, got " + data.length);
+            throw new IllegalArgumentException("tensor " + shape + " holds " + size() + " elements, got " + data.length);
         }
         backend.upload(data, this);
     }
@@ -104,6 +149,7 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor" + shape + "@" + backend.name();
+        String kind = isF32Nchw() ? "" : "<" + dtype + (format == MemoryFormat.NHWC ? ",NHWC" : "") + ">";
+        return "Tensor" + kind + shape + "@" + backend.name();
     }
 }

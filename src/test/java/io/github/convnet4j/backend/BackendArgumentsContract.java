@@ -37,7 +37,8 @@ import org.junit.jupiter.api.function.Executable;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class BackendArgumentsContract {
     /** Methods that take no tensor and no host array: nothing of theirs can be the wrong size. */
-    private static final Set<String> NOTHING_TO_CHECK = Set.of("name", "requireLrnSupported", "threadSafe", "allocate", "synchronize", "close");
+    private static final Set<String> NOTHING_TO_CHECK = Set.of("name", "requireLrnSupported", "threadSafe", "allocate", "synchronize", "close",
+            "supports");
 
     private Backend backend;
     private final CpuBackend foreign = new CpuBackend(1);
@@ -88,6 +89,7 @@ public abstract class BackendArgumentsContract {
         c.put("upload", of(f -> new Object[]{new float[6], f.t(2, 3)}));
         c.put("download", of(f -> new Object[]{f.t(2, 3), new float[6]}));
         c.put("copy", of(f -> new Object[]{f.t(2, 3), f.t(3, 2)}));
+        c.put("convert", of(f -> new Object[]{f.t(2, 3), f.t(2, 3)}));
         c.put("fill", anySize(f -> new Object[]{f.t(4), 1f}, 0));
         c.put("gemm", of(f -> new Object[]{Transpose.NO, Transpose.YES, 1f, f.t(2, 3), f.t(4, 3), 0f, f.t(2, 4)}));
         c.put("addRowVector", of(f -> new Object[]{f.t(2, 3), f.t(3)}));

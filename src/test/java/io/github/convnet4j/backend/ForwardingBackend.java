@@ -69,8 +69,8 @@ public final class ForwardingBackend extends CheckedBackend {
         }
 
         @Override
-        public int capacity() {
-            return tensor.size();
+        public long bytes() {
+            return tensor.storage().bytes();
         }
 
         @Override
