@@ -17,6 +17,9 @@ final class DeviceOption {
     @Option(names = "--deterministic", description = "only bit-reproducible cuDNN algorithms on CUDA")
     boolean deterministic;
 
+    /** TF32 matrix products on CUDA: set by {@code train --precision tf32}, off otherwise (PyTorch's default). */
+    boolean tf32Matmul;
+
     /** The device's name, before any data is loaded (the same message as {@link Backends#open}). */
     void checkName() {
         if (!java.util.List.of("auto", "cpu", "cuda").contains(device.toLowerCase(java.util.Locale.ROOT))) {
@@ -37,7 +40,7 @@ final class DeviceOption {
         }
         CudaOptions defaults = CudaOptions.defaults();
         try {
-            return Backends.open("cuda", new CudaOptions(rank, tf32, false, deterministic, defaults.maxWorkspaceBytes()));
+            return Backends.open("cuda", new CudaOptions(rank, tf32 || tf32Matmul, tf32Matmul, deterministic, defaults.maxWorkspaceBytes()));
         } catch (IllegalStateException e) {
             throw new IllegalStateException("--replicas " + replicas + " on CUDA needs " + replicas + " GPUs (devices 0 to "
                     + (replicas - 1) + "), but device " + rank + " cannot be opened: " + e.getMessage(), e);
@@ -59,7 +62,7 @@ final class DeviceOption {
 
     Backend open() {
         CudaOptions d = CudaOptions.defaults();
-        CudaOptions o = new CudaOptions(d.device(), tf32, false, deterministic, d.maxWorkspaceBytes());
+        CudaOptions o = new CudaOptions(d.device(), tf32 || tf32Matmul, tf32Matmul, deterministic, d.maxWorkspaceBytes());
         return Backends.open(device, o);
     }
 }

@@ -15,12 +15,15 @@ import io.github.convnet4j.models.Models;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.optim.Optimizer;
 import io.github.convnet4j.optim.Optimizers;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.train.Checkpoint;
 import io.github.convnet4j.train.EpochRecord;
 import io.github.convnet4j.train.Evaluation;
 import io.github.convnet4j.train.LearningRateSchedule;
 import io.github.convnet4j.train.LocalReplicas;
+import io.github.convnet4j.train.Precision;
 import io.github.convnet4j.train.Trainer;
 import io.github.convnet4j.viz.Pictures;
 import java.nio.file.Files;
@@ -105,6 +108,13 @@ final class TrainCommand implements Callable<Integer> {
             + " step; K > 1 lets each replica step alone and averages the weights every K steps and at each epoch's end"
             + " (less traffic, not the same steps) (default: ${DEFAULT-VALUE})")
     int syncEvery;
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, bf16 or fp16: what activations"
+            + " and their gradients are computed in; weights, optimizer state, batch-norm statistics and the loss stay"
+            + " FP32; fp16 scales the loss dynamically; tf32 also lets CUDA matrix products use TF32"
+            + " (default: ${DEFAULT-VALUE})")
+    String precision;
+    @Option(names = "--channels-last", description = "activations in NHWC memory order (PyTorch's channels_last)")
+    boolean channelsLast;
     @Option(names = "--progress", defaultValue = "true", negatable = true,
             description = "show a progress bar on a terminal (default: ${DEFAULT-VALUE})")
     boolean progress;
@@ -144,7 +154,9 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend backend = device.open();
              Network net = Models.build(model, backend, split.train().itemShape(), split.train().classes(), seed);
              Optimizer opt = optimizer(optimizer, (float) lr, weightDecay)) {
-            System.out.printf("model: %s, %,d parameters, backend %s%n", model, net.parameterCount(), backend.name());
+            Precision.parse(precision).applyTo(net, memoryFormat());
+            System.out.printf("model: %s, %,d parameters, backend %s%s%n", model, net.parameterCount(), backend.name(),
+                    precisionNote());
             Checkpoint.Progress from = null;
             if (resume) {
                 Path ckpt = run.resolve(Trainer.CHECKPOINT_FILE);
@@ -173,6 +185,7 @@ final class TrainCommand implements Callable<Integer> {
                 owned.add(backend);
                 Network net = Models.build(model, backend, split.train().itemShape(), split.train().classes(), seed);
                 owned.add(net);
+                Precision.parse(precision).applyTo(net, memoryFormat());
                 Optimizer opt = optimizer(optimizer, (float) lr, weightDecay);
                 owned.add(opt);
                 replicaList.add(new LocalReplicas.Replica(net, opt));
@@ -253,6 +266,17 @@ final class TrainCommand implements Callable<Integer> {
                 + run.resolve(Trainer.HISTORY_FILE));
     }
 
+    private MemoryFormat memoryFormat() {
+        return channelsLast ? MemoryFormat.NHWC : MemoryFormat.NCHW;
+    }
+
+    /** ", BF16 activations, channels-last" and the like; empty for the FP32 NCHW default. */
+    private String precisionNote() {
+        Precision p = Precision.parse(precision);
+        String note = p == Precision.FP32 ? "" : ", " + p.name() + (p.activationType() == DType.F32 ? "" : " activations");
+        return note + (channelsLast ? ", channels-last" : "");
+    }
+
     static final String MODEL_FILE = "model.safetensors";
     /** More replicas than this in one JVM would be a typo rather than a plan. */
     static final int MAX_REPLICAS = 256;
@@ -282,6 +306,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         ModelInputs.requireKnown(model);
         device.checkName();
+        device.tf32Matmul = Precision.parse(precision) == Precision.TF32;
         try (Optimizer ignored = optimizer(optimizer, (float) lr, weightDecay)) {
             // only the name is checked here
         }

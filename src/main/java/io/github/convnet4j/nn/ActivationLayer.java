@@ -71,7 +71,7 @@ public final class ActivationLayer extends BufferedLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        output = buffers.get("output", x.shape());
+        output = buffers.get("output", x.shape(), x);
         backend.activationForward(function, param, x, output);
         input = x;
         return output;
@@ -79,7 +79,7 @@ public final class ActivationLayer extends BufferedLayer {
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor dx = buffers.get("dx", input.shape());
+        Tensor dx = buffers.get("dx", input.shape(), dout);
         backend.activationBackward(function, param, input, output, dout, dx);
         return dx;
     }

@@ -49,7 +49,7 @@ public final class AdaptiveAveragePooling extends BufferedLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = buffers.get("output", outputShape(x.shape()));
+        Tensor y = buffers.get("output", outputShape(x.shape()), x);
         backend.adaptiveAvgPoolForward(x, y);
         inputShape = x.shape();
         return y;
@@ -57,7 +57,7 @@ public final class AdaptiveAveragePooling extends BufferedLayer {
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor dx = buffers.get("dx", inputShape);
+        Tensor dx = buffers.get("dx", inputShape, dout);
         backend.adaptiveAvgPoolBackward(dout, dx);
         return dx;
     }

@@ -44,7 +44,7 @@ public final class Add extends Merge {
     @Override
     public Tensor forward(List<Tensor> xs, boolean training) {
         Shape s = shapeOf(name(), xs.stream().map(Tensor::shape).toList());
-        Tensor y = buffers.get("output", s);
+        Tensor y = buffers.get("output", s, xs.get(0));
         backend.copy(xs.get(0), y);
         for (int i = 1; i < xs.size(); i++) {
             backend.axpy(1f, xs.get(i), y);

@@ -17,8 +17,12 @@ public final class Affine implements Layer {
     private final int inFeatures;
     private final Parameter weight;
     private final Parameter bias;
+    private final ParameterCast weightCast;
+    private final ParameterCast biasCast;
     private final Buffers buffers;
     private Tensor input;
+    /** The input as a matrix in row-major order (a converted copy when the input is NHWC). */
+    private Tensor inputMatrix;
 
     /**
      * A layer mapping {@code inFeatures} inputs per item (C·H·W for an image input) to {@code outFeatures} outputs;
@@ -35,6 +39,8 @@ public final class Affine implements Layer {
             this.weight = made.add(new Parameter(backend, name + ".weight", Shape.of(outFeatures, inFeatures), true));
             this.bias = made.add(new Parameter(backend, name + ".bias", Shape.of(outFeatures), false));
             this.buffers = new Buffers(backend);
+            this.weightCast = new ParameterCast(backend, weight);
+            this.biasCast = new ParameterCast(backend, bias);
             init.initialize(weight, inFeatures, outFeatures, rng);
         } catch (RuntimeException | Error e) {
             made.abandon(e);
@@ -58,21 +64,23 @@ public final class Affine implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = buffers.get("output", outputShape(x.shape()));
-        backend.gemm(Transpose.NO, Transpose.YES, 1f, x.flattenToMatrix(), weight.value(), 0f, y);
-        backend.addRowVector(y, bias.value());
+        Tensor y = buffers.get("output", outputShape(x.shape()), x);
+        inputMatrix = RowMajor.of(x, buffers).flattenToMatrix();
+        backend.gemm(Transpose.NO, Transpose.YES, 1f, inputMatrix, weightCast.value(x), 0f, y);
+        backend.addRowVector(y, biasCast.value(x));
         input = x;
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor x2 = input.flattenToMatrix();
-        backend.gemm(Transpose.YES, Transpose.NO, 1f, dout, x2, 0f, weight.gradient());
-        backend.sumRows(dout, bias.gradient());
-        Tensor dx = buffers.get("dx", input.shape());
-        backend.gemm(Transpose.NO, Transpose.NO, 1f, dout, weight.value(), 0f, dx.flattenToMatrix());
-        return dx;
+        backend.gemm(Transpose.YES, Transpose.NO, 1f, dout, inputMatrix, 0f, weightCast.gradient());
+        weightCast.storeGradient();
+        backend.sumRows(dout, biasCast.gradient());
+        biasCast.storeGradient();
+        Tensor dx = RowMajor.gradientBuffer(input, buffers);
+        backend.gemm(Transpose.NO, Transpose.NO, 1f, dout, weightCast.current(), 0f, dx.flattenToMatrix());
+        return RowMajor.inInputFormat(dx, input, buffers);
     }
 
     @Override
@@ -92,6 +100,8 @@ public final class Affine implements Layer {
 
     @Override
     public void close() {
+        weightCast.close();
+        biasCast.close();
         weight.close();
         bias.close();
         buffers.close();

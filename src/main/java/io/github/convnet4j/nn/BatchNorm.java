@@ -77,7 +77,7 @@ public final class BatchNorm implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = buffers.get("output", outputShape(x.shape()));
+        Tensor y = buffers.get("output", outputShape(x.shape()), x);
         if (training) {
             backend.batchNormForwardTraining(x, gamma.value(), beta.value(), y, runningMean, runningVar,
                     savedMean, savedInvStd, momentum, eps);
@@ -90,7 +90,7 @@ public final class BatchNorm implements Layer {
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor dx = buffers.get("dx", input.shape());
+        Tensor dx = buffers.get("dx", input.shape(), dout);
         backend.batchNormBackward(input, dout, gamma.value(), savedMean, savedInvStd, dx, gamma.gradient(), beta.gradient(), eps);
         return dx;
     }

@@ -1,6 +1,8 @@
 package io.github.convnet4j.nn;
 
 import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Storage;
 import io.github.convnet4j.tensor.Tensor;
@@ -15,8 +17,9 @@ import java.util.Map;
  * A network's activations and gradients, reused by liveness: layers {@link #acquire} their outputs
  * and input gradients here, the network {@link #retain retains} each value it keeps and
  * {@link #release releases} it once nothing later reads it, and a tensor whose last holder let go
- * goes back on the free list of its size for the next layer that asks for that many elements (in
- * whatever shape: a view is handed out). Peak memory
+ * goes back on the free list of its size and kind for the next layer that asks for that many
+ * elements of that type and format (in whatever shape: a view is handed out; NHWC memory only in
+ * its own shape, since a channels-last tensor has no views of other shapes). Peak memory
  * then follows the widest point of the graph rather than the sum of its layers.
  *
  * <p>Holders are counted by storage, so a view ({@link Flatten}'s reshape, an {@link Add} passing
@@ -25,14 +28,25 @@ import java.util.Map;
  */
 public final class BufferPool implements AutoCloseable {
     private final Backend backend;
-    /** Free tensors by element count: one of another shape but the same size is handed out as a reshaped view. */
-    private final Map<Integer, ArrayDeque<Tensor>> free = new HashMap<>();
+    /** Free tensors by kind and element count: one of another shape but the same size is handed out as a reshaped view. */
+    private final Map<FreeList, ArrayDeque<Tensor>> free = new HashMap<>();
     /** Every tensor the pool made, by its storage, with how many values hold it now. */
     private final Map<Storage, Lease> leases = new IdentityHashMap<>();
     private long allocatedBytes;
     private long bytesInUse;
     private long peakBytesInUse;
     private boolean closed;
+
+    /** Which free list a tensor goes on: NHWC tensors are reused in their own shape only. */
+    private record FreeList(DType dtype, MemoryFormat format, int size, Shape nhwcShape) {
+        static FreeList of(Shape shape, DType dtype, MemoryFormat format) {
+            return new FreeList(dtype, format, shape.size(), format == MemoryFormat.NHWC ? shape : null);
+        }
+
+        static FreeList of(Tensor t) {
+            return of(t.shape(), t.dtype(), t.format());
+        }
+    }
 
     private static final class Lease {
         final Tensor tensor;
@@ -52,15 +66,20 @@ public final class BufferPool implements AutoCloseable {
         this.backend = backend;
     }
 
-    /** A tensor of this shape, free for the caller to overwrite; its previous contents are arbitrary. */
+    /** An F32 NCHW tensor of this shape, free for the caller to overwrite; its previous contents are arbitrary. */
     public Tensor acquire(Shape shape) {
+        return acquire(shape, DType.F32, MemoryFormat.NCHW);
+    }
+
+    /** A tensor of this shape and kind, free for the caller to overwrite; its previous contents are arbitrary. */
+    public Tensor acquire(Shape shape, DType dtype, MemoryFormat format) {
         if (closed) {
             throw new IllegalStateException("buffer pool is closed");
         }
-        ArrayDeque<Tensor> list = free.get(shape.size());
+        ArrayDeque<Tensor> list = free.get(FreeList.of(shape, dtype, format));
         Tensor t = list == null ? null : list.poll();
         if (t == null) {
-            t = backend.allocate(shape);
+            t = backend.allocate(shape, dtype, format);
             leases.put(t.storage(), new Lease(t));
             allocatedBytes += bytes(t);
         } else if (!t.shape().equals(shape)) {
@@ -115,7 +134,7 @@ public final class BufferPool implements AutoCloseable {
         lease.inUse = false;
         lease.holders = 0;
         bytesInUse -= bytes(lease.tensor);
-        free.computeIfAbsent(lease.tensor.size(), k -> new ArrayDeque<>()).push(lease.tensor);
+        free.computeIfAbsent(FreeList.of(lease.tensor), k -> new ArrayDeque<>()).push(lease.tensor);
     }
 
     /** Bytes of all tensors the pool has made (it keeps them for reuse until closed). */
@@ -129,7 +148,7 @@ public final class BufferPool implements AutoCloseable {
     }
 
     private static long bytes(Tensor t) {
-        return 4L * t.size();
+        return (long) t.dtype().bytes() * t.size();
     }
 
     @Override

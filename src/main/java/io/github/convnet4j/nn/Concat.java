@@ -54,7 +54,7 @@ public final class Concat extends Merge {
     public Tensor forward(List<Tensor> xs, boolean training) {
         inputShapes.clear();
         xs.forEach(x -> inputShapes.add(x.shape()));
-        Tensor y = buffers.get("output", shapeOf(name(), inputShapes));
+        Tensor y = buffers.get("output", shapeOf(name(), inputShapes), xs.get(0));
         int offset = 0;
         for (Tensor x : xs) {
             backend.copyChannels(x, 0, y, offset, x.dim(1));
@@ -69,7 +69,7 @@ public final class Concat extends Merge {
         int offset = 0;
         for (int i = 0; i < inputShapes.size(); i++) {
             Shape s = inputShapes.get(i);
-            Tensor d = buffers.get("dx" + i, s);
+            Tensor d = buffers.get("dx" + i, s, dout);
             backend.copyChannels(dout, offset, d, 0, s.dim(1));
             offset += s.dim(1);
             dx.add(d);

@@ -19,6 +19,8 @@ public final class Convolution implements Layer {
     private final OutputRounding rounding;
     private final Parameter weight;
     private final Parameter bias;
+    private final ParameterCast weightCast;
+    private final ParameterCast biasCast;
     private final Buffers buffers;
     private ConvGeometry geometry;
     private Tensor input;
@@ -54,6 +56,8 @@ public final class Convolution implements Layer {
                     Shape.of(outChannels, inChannels, kernelH, kernelW), true));
             this.bias = withBias ? made.add(new Parameter(backend, name + ".bias", Shape.of(outChannels), false)) : null;
             this.buffers = new Buffers(backend);
+            this.weightCast = new ParameterCast(backend, weight);
+            this.biasCast = bias == null ? null : new ParameterCast(backend, bias);
             init.initialize(weight, inChannels * kernelH * kernelW, outChannels * kernelH * kernelW, rng);
         } catch (RuntimeException | Error e) {
             made.abandon(e);
@@ -81,8 +85,8 @@ public final class Convolution implements Layer {
     @Override
     public Tensor forward(Tensor x, boolean training) {
         ConvGeometry g = geometry(x.shape());
-        Tensor y = buffers.get("output", g.outputShape());
-        backend.convForward(g, x, weight.value(), bias == null ? null : bias.value(), y);
+        Tensor y = buffers.get("output", g.outputShape(), x);
+        backend.convForward(g, x, weightCast.value(x), bias == null ? null : biasCast.value(x), y);
         input = x;
         return y;
     }
@@ -90,15 +94,17 @@ public final class Convolution implements Layer {
     @Override
     public Tensor backward(Tensor dout) {
         ConvGeometry g = geometry(input.shape());
-        backend.convBackwardFilter(g, input, dout, weight.gradient());
+        backend.convBackwardFilter(g, input, dout, weightCast.gradient());
+        weightCast.storeGradient();
         if (bias != null) {
-            backend.convBackwardBias(g, dout, bias.gradient());
+            backend.convBackwardBias(g, dout, biasCast.gradient());
+            biasCast.storeGradient();
         }
         if (!inputGradientNeeded) {
             return null;
         }
-        Tensor dx = buffers.get("dx", g.inputShape());
-        backend.convBackwardData(g, dout, weight.value(), dx);
+        Tensor dx = buffers.get("dx", g.inputShape(), input);
+        backend.convBackwardData(g, dout, weightCast.current(), dx);
         return dx;
     }
 
@@ -129,8 +135,10 @@ public final class Convolution implements Layer {
 
     @Override
     public void close() {
+        weightCast.close();
         weight.close();
         if (bias != null) {
+            biasCast.close();
             bias.close();
         }
         buffers.close();

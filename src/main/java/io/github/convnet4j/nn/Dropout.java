@@ -73,9 +73,9 @@ public final class Dropout extends BufferedLayer {
             mask = null;
             return x;
         }
-        mask = buffers.get("mask", x.shape());
+        mask = buffers.get("mask", x.shape(), x);
         backend.dropoutMask(mask, ratio, seed ^ (step++ * 0xD1B54A32D192ED03L));
-        Tensor y = buffers.get("output", x.shape());
+        Tensor y = buffers.get("output", x.shape(), x);
         backend.multiply(x, mask, y);
         return y;
     }
@@ -85,7 +85,7 @@ public final class Dropout extends BufferedLayer {
         if (mask == null) {
             return dout;
         }
-        Tensor dx = buffers.get("dx", dout.shape());
+        Tensor dx = buffers.get("dx", dout.shape(), dout);
         backend.multiply(dout, mask, dx);
         return dx;
     }

@@ -3,10 +3,16 @@ package io.github.convnet4j.nn;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
-/** (N, C, H, W) → (N, C·H·W) as a view; the gradient gets the input's shape back. No copies. */
+/**
+ * (N, C, H, W) → (N, C·H·W) as a view; the gradient gets the input's shape back. No copies, except
+ * for a channels-last input, whose memory is not in the order a view would read: it is converted to
+ * NCHW first (its own buffers, made at the first such input), and its gradient back to NHWC.
+ */
 public final class Flatten implements Layer {
     private final String name;
     private Shape inputShape;
+    private Tensor input;
+    private Buffers buffers;
 
     /** A layer reshaping (N, C, H, W) to (N, C·H·W) as a view, without copying or owning anything. */
     public Flatten(String name) {
@@ -26,12 +32,22 @@ public final class Flatten implements Layer {
     @Override
     public Tensor forward(Tensor x, boolean training) {
         inputShape = x.shape();
-        return x.flattenToMatrix();
+        input = x;
+        return RowMajor.of(x, buffers(x)).flattenToMatrix();
     }
 
     @Override
     public Tensor backward(Tensor dout) {
-        return dout.reshape(inputShape);
+        Tensor rowMajor = dout.reshape(inputShape);
+        return RowMajor.inInputFormat(rowMajor, input, buffers(input));
+    }
+
+    /** Buffers for channels-last inputs only, on the input's backend (a Flatten is built without one). */
+    private Buffers buffers(Tensor x) {
+        if (buffers == null && x.format() != io.github.convnet4j.tensor.MemoryFormat.NCHW) {
+            buffers = new Buffers(x.backend());
+        }
+        return buffers;
     }
 
     @Override
@@ -46,6 +62,9 @@ public final class Flatten implements Layer {
 
     @Override
     public void close() {
-        // Views only: nothing owned.
+        if (buffers != null) { // views only, unless channels-last inputs came
+            buffers.close();
+            buffers = null;
+        }
     }
 }

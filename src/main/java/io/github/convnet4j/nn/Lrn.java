@@ -52,7 +52,7 @@ public final class Lrn extends BufferedLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        output = buffers.get("output", outputShape(x.shape()));
+        output = buffers.get("output", outputShape(x.shape()), x);
         backend.lrnForward(params, x, output);
         input = x;
         return output;
@@ -60,7 +60,7 @@ public final class Lrn extends BufferedLayer {
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor dx = buffers.get("dx", input.shape());
+        Tensor dx = buffers.get("dx", input.shape(), dout);
         backend.lrnBackward(params, input, output, dout, dx);
         return dx;
     }

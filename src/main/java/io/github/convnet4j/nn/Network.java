@@ -1,6 +1,8 @@
 package io.github.convnet4j.nn;
 
 import io.github.convnet4j.backend.Backend;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -24,6 +26,13 @@ import java.util.Set;
  * their gradients: the first gradient to arrive is adopted as the value's gradient, and later ones
  * are added into it (into a copy if the first is shared, as an Add shares its gradient with both
  * inputs), so a chain pays nothing and each extra reader one add.
+ *
+ * <p>Mixed precision and channels-last ({@link #setActivationKind}) are casts at the boundaries, as
+ * PyTorch's autocast places them: the input is converted to the activations' type and format on
+ * entry, every layer computes in the kind of its input (weights cast from their FP32 masters, their
+ * gradients widened back), and the scores are converted to FP32 NCHW before the loss, whose
+ * gradient is converted back. Parameters, gradients seen by the optimizer, batch-norm statistics
+ * and the loss stay FP32.
  */
 public final class Network implements AutoCloseable {
     private final Backend backend;
@@ -42,6 +51,8 @@ public final class Network implements AutoCloseable {
     private Tensor inputGradient;
     private Tensor scores;
     private boolean closed;
+    private DType activationType = DType.F32;
+    private MemoryFormat activationFormat = MemoryFormat.NCHW;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
         this(backend, itemShape, Graph.of(prependBatch(itemShape), chain(layers), null), lossLayer, spec);
@@ -137,10 +148,40 @@ public final class Network implements AutoCloseable {
         return forward(x, false, java.util.Objects.requireNonNull(observer, "observer"));
     }
 
+    /**
+     * The type and memory format of activations and their gradients from the next pass on: F32 and
+     * NCHW by default; BF16 or F16 for mixed precision, NHWC for channels-last (rank-4 values only;
+     * flattened ones are NCHW, the only order a matrix has). The backend must support them
+     * ({@link Backend#supports}); parameters stay FP32 masters whatever is chosen.
+     */
+    public void setActivationKind(DType type, MemoryFormat format) {
+        java.util.Objects.requireNonNull(type, "activation type");
+        java.util.Objects.requireNonNull(format, "activation memory format");
+        this.activationType = type;
+        this.activationFormat = format;
+    }
+
+    /** The type activations are computed in (F32 unless {@link #setActivationKind} said otherwise). */
+    public DType activationType() {
+        return activationType;
+    }
+
+    /** The memory format of rank-4 activations (NCHW unless {@link #setActivationKind} said otherwise). */
+    public MemoryFormat activationFormat() {
+        return activationFormat;
+    }
+
     private Tensor forward(Tensor x, boolean training, java.util.function.BiConsumer<String, Tensor> observer) {
         checkInput(x);
         startPass();
-        values.put(Graph.INPUT, x);
+        MemoryFormat format = x.rank() == 4 ? activationFormat : MemoryFormat.NCHW;
+        if (x.dtype() == activationType && x.format() == format) {
+            values.put(Graph.INPUT, x);
+        } else { // the entry cast: the network's own copy, returned to the pool when nothing reads it any more
+            Tensor cast = pool.acquire(x.shape(), activationType, format);
+            backend.convert(x, cast);
+            hold(values, Graph.INPUT, cast);
+        }
         List<Graph.Node> nodes = graph.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Graph.Node node = nodes.get(i);
@@ -189,7 +230,17 @@ public final class Network implements AutoCloseable {
 
     /** The loss of a batch in inference mode; reads the scalar from the device. */
     public float loss(Tensor x, Tensor targets) {
-        return lossLayer.forward(predict(x), targets).toArray()[0];
+        return lossLayer.forward(forLoss(predict(x)), targets).toArray()[0];
+    }
+
+    /** Scores as the loss takes them: FP32 NCHW, converted into a pool tensor given back at the next pass. */
+    private Tensor forLoss(Tensor out) {
+        if (out.isF32Nchw()) {
+            return out;
+        }
+        Tensor f32 = pool.acquire(out.shape());
+        backend.convert(out, f32);
+        return f32;
     }
 
     /**
@@ -197,9 +248,34 @@ public final class Network implements AutoCloseable {
      * dL/dθ for this batch. Returns the loss as a one-element device tensor, not read back.
      */
     public Tensor gradient(Tensor x, Tensor targets) {
+        return gradient(x, targets, 1f);
+    }
+
+    /**
+     * As {@link #gradient(Tensor, Tensor)} with the loss gradient multiplied by {@code lossScale}
+     * before it goes back through the network, so that every gradient is lossScale·dL/dθ (F16
+     * training's loss scaling: small gradients stay above F16's underflow); the returned loss is
+     * not scaled. The caller divides the gradients by the scale before the step
+     * ({@code DynamicLossScaler}).
+     */
+    public Tensor gradient(Tensor x, Tensor targets, float lossScale) {
+        if (!(lossScale > 0) || Float.isInfinite(lossScale)) {
+            throw new IllegalArgumentException("loss scale must be positive and finite, got " + lossScale);
+        }
         Tensor out = forward(x, true);
-        Tensor loss = lossLayer.forward(out, targets);
-        gradients.put(graph.output(), lossLayer.backward());
+        Tensor f32 = forLoss(out);
+        Tensor loss = lossLayer.forward(f32, targets);
+        Tensor dScores = lossLayer.backward();
+        if (lossScale != 1f) {
+            backend.scale(dScores, lossScale);
+        }
+        if (f32 == out) {
+            gradients.put(graph.output(), dScores);
+        } else { // the cast's backward: the gradient in the scores' own kind
+            Tensor dOut = pool.acquire(out.shape(), out.dtype(), out.format());
+            backend.convert(dScores, dOut);
+            hold(gradients, graph.output(), dOut);
+        }
         List<Graph.Node> nodes = graph.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             backward(nodes.get(i));
@@ -247,7 +323,7 @@ public final class Network implements AutoCloseable {
             return;
         }
         if (pool.holders(current) != 1) {
-            Tensor own = pool.acquire(current.shape());
+            Tensor own = pool.acquire(current.shape(), current.dtype(), current.format());
             backend.copy(current, own);
             drop(gradients, value);
             hold(gradients, value, own);

@@ -10,6 +10,7 @@ public final class PRelu implements Layer {
     private final Backend backend;
     private final String name;
     private final Parameter slope;
+    private final ParameterCast slopeCast;
     private final Buffers buffers;
     private Tensor input;
 
@@ -24,6 +25,7 @@ public final class PRelu implements Layer {
         try {
             this.slope = made.add(new Parameter(backend, name + ".weight", Shape.of(channels), false));
             this.buffers = new Buffers(backend);
+            this.slopeCast = new ParameterCast(backend, slope);
             backend.fill(slope.value(), 0.25f);
         } catch (RuntimeException | Error e) {
             made.abandon(e);
@@ -47,16 +49,17 @@ public final class PRelu implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = buffers.get("output", outputShape(x.shape()));
-        backend.preluForward(x, slope.value(), y);
+        Tensor y = buffers.get("output", outputShape(x.shape()), x);
+        backend.preluForward(x, slopeCast.value(x), y);
         input = x;
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dout) {
-        Tensor dx = buffers.get("dx", input.shape());
-        backend.preluBackward(input, slope.value(), dout, dx, slope.gradient());
+        Tensor dx = buffers.get("dx", input.shape(), dout);
+        backend.preluBackward(input, slopeCast.current(), dout, dx, slopeCast.gradient());
+        slopeCast.storeGradient();
         return dx;
     }
 
@@ -77,6 +80,7 @@ public final class PRelu implements Layer {
 
     @Override
     public void close() {
+        slopeCast.close();
         slope.close();
         buffers.close();
     }

@@ -70,7 +70,7 @@ public final class Pad extends BufferedLayer {
                 System.arraycopy(in, (p * h + r) * w, y, (p * out.dim(2) + r + top) * ow + left, w);
             }
         }
-        Tensor t = buffers.get("output", out);
+        Tensor t = buffers.get("output", out, x);
         t.copyFrom(y);
         return t;
     }
@@ -89,7 +89,7 @@ public final class Pad extends BufferedLayer {
                 System.arraycopy(dy, (p * oh + r + top) * ow + left, dx, (p * h + r) * w, w);
             }
         }
-        Tensor t = buffers.get("dx", inputShape);
+        Tensor t = buffers.get("dx", inputShape, dout);
         t.copyFrom(dx);
         return t;
     }

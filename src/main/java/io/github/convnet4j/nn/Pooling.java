@@ -59,7 +59,7 @@ public class Pooling extends BufferedLayer {
     @Override
     public Tensor forward(Tensor x, boolean training) {
         PoolGeometry g = geometry(x.shape());
-        output = buffers.get("output", g.outputShape());
+        output = buffers.get("output", g.outputShape(), x);
         backend.poolForward(mode, g, x, output);
         input = x;
         return output;
@@ -68,7 +68,7 @@ public class Pooling extends BufferedLayer {
     @Override
     public Tensor backward(Tensor dout) {
         PoolGeometry g = geometry(input.shape());
-        Tensor dx = buffers.get("dx", g.inputShape());
+        Tensor dx = buffers.get("dx", g.inputShape(), dout);
         backend.poolBackward(mode, g, input, output, dout, dx);
         return dx;
     }

@@ -90,7 +90,7 @@ public final class Softmax extends BufferedLayer {
             }
         }
         output = v;
-        Tensor y = buffers.get("output", shape);
+        Tensor y = buffers.get("output", shape, x);
         y.copyFrom(v);
         return y;
     }
@@ -115,7 +115,7 @@ public final class Softmax extends BufferedLayer {
                 }
             }
         }
-        Tensor t = buffers.get("dx", shape);
+        Tensor t = buffers.get("dx", shape, dout);
         t.copyFrom(dx);
         return t;
     }

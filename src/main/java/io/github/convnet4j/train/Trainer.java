@@ -78,6 +78,12 @@ public final class Trainer {
     private final Map<String, String> modelMetadata;
     /** This trainer's replica role, or null when it trains alone. */
     private final DataParallel replica;
+    /**
+     * F16 activations' loss scaler (null otherwise): BF16 has FP32's exponent range, so only F16
+     * gradients underflow without one. Not kept in checkpoints: a resumed run starts again at 2^16
+     * and finds its scale within a few skipped steps, as a fresh GradScaler does.
+     */
+    private final DynamicLossScaler lossScaler;
 
     /** @param modelMetadata what the model file should carry (class names, normalisation...) */
     public Trainer(Network net, Optimizer opt, Config config, Map<String, String> modelMetadata, Consumer<String> log) {
@@ -97,6 +103,12 @@ public final class Trainer {
         this.modelMetadata = Map.copyOf(modelMetadata);
         this.replica = replica;
         this.log = replica == null || replica.leads() ? log : line -> { };
+        this.lossScaler = net.activationType() == io.github.convnet4j.tensor.DType.F16 ? new DynamicLossScaler() : null;
+    }
+
+    /** The F16 loss scaler, empty unless the network's activations are F16. */
+    public java.util.Optional<DynamicLossScaler> lossScaler() {
+        return java.util.Optional.ofNullable(lossScaler);
     }
 
     private boolean leads() {
@@ -183,6 +195,10 @@ public final class Trainer {
                         trainSeconds, (System.nanoTime() - evalStart) / 1e9);
                 history.add(rec);
                 log.accept(rec.line());
+                if (lossScaler != null) {
+                    log.accept(String.format(java.util.Locale.ROOT, "  F16 loss scale %.0f, %d steps skipped so far"
+                            + " (gradients not finite)", lossScaler.scale(), lossScaler.skippedSteps()));
+                }
                 boolean stop = false;
                 if (validation != null) {
                     if (valAcc > best) {
@@ -270,7 +286,7 @@ public final class Trainer {
                      Tensor lossSum) {
         if (batch.size() == 0) { // a short last batch left this replica nothing: it still joins the step
             replica.reduceGradients(0, globalItems);
-            if (replica.reducesGradients()) {
+            if (replica.reducesGradients() && gradientsFinite()) {
                 opt.step(net.parameters());
             }
             replica.afterStep();
@@ -281,12 +297,12 @@ public final class Trainer {
         if (batch.size() == x.dim(0)) {
             x.copyFrom(batch.images());
             t.copyFrom(batch.labels());
-            loss = net.gradient(x, t);
+            loss = net.gradient(x, t, lossScale());
             correct = b.countCorrect(net.lastScores(), t);
         } else {
             try (Tensor xs = b.tensor(Batches.images(batch, train), Batches.shape(train, batch.size()));
                  Tensor ts = b.tensor(Batches.labels(batch), Shape.of(batch.size()))) {
-                loss = net.gradient(xs, ts);
+                loss = net.gradient(xs, ts, lossScale());
                 correct = b.countCorrect(net.lastScores(), ts);
             }
         }
@@ -296,11 +312,26 @@ public final class Trainer {
         if (replica != null) {
             replica.reduceGradients(batch.size(), globalItems);
         }
-        opt.step(net.parameters());
+        if (gradientsFinite()) {
+            opt.step(net.parameters());
+        }
         if (replica != null) {
             replica.afterStep();
         }
         return correct;
+    }
+
+    private float lossScale() {
+        return lossScaler == null ? 1f : lossScaler.scale();
+    }
+
+    /**
+     * Without a loss scaler, true. With one: divides the (reduced) gradients by the scale and says
+     * whether they are all finite; if not, the step is skipped and the scale lowered. Replicas
+     * decide alike, since they check the same all-reduced gradients.
+     */
+    private boolean gradientsFinite() {
+        return lossScaler == null || lossScaler.unscaleAndCheck(net.parameters());
     }
 
     private void writeCheckpoint(Checkpoint.Progress progress) {
