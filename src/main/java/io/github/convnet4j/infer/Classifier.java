@@ -8,6 +8,8 @@ import io.github.convnet4j.io.ModelFormatException;
 import io.github.convnet4j.io.SafeTensors;
 import io.github.convnet4j.nn.Network;
 import io.github.convnet4j.onnx.OnnxImport;
+import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
@@ -197,6 +199,32 @@ public final class Classifier implements AutoCloseable {
      */
     public List<String> classes() {
         return classes;
+    }
+
+    /**
+     * Runs inference with activations of this type and memory format from now on (default F32
+     * NCHW): BF16 or F16 halve the activations' memory and, on a GPU, use its tensor cores; the
+     * weights stay the model's FP32 values, cast per layer as in mixed-precision training. Waits
+     * for calls in flight to finish, so it may be called while serving. Throws
+     * IllegalArgumentException naming the backend where it cannot hold such tensors.
+     */
+    public void setActivationKind(DType type, MemoryFormat format) {
+        if (!backend.supports("allocate", type, format)) {
+            throw new IllegalArgumentException("the " + backend.name() + " backend does not hold " + type + " " + format
+                    + " tensors");
+        }
+        List<Replica> idle = new ArrayList<>(all.size());
+        try {
+            while (idle.size() < all.size()) {
+                idle.add(replicas.take()); // every replica, once its call in flight is done
+            }
+            idle.forEach(r -> r.net.setActivationKind(type, format));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the predictions in flight", e);
+        } finally {
+            replicas.addAll(idle);
+        }
     }
 
     /** Class probabilities for one image of pixels in [0, 1], CHW, sorted by probability, top k. */
