@@ -136,6 +136,30 @@ class TensorKindsChecksTest {
     }
 
     @Test
+    void lossesAndOptimizerStepsRefuseTwoFormats() {
+        // All F32, but an NHWC tensor met with an NCHW one: element i of one is not element i of the other.
+        Tensor w = t(DType.F32, MemoryFormat.NHWC, 4, 3, 2, 2);
+        Tensor g = f32(4, 3, 2, 2);
+        assertRefused(() -> backend.sgdStep(w, g, 0.1f, 0f), "sgdStep", "memory format", w.toString(), g.toString());
+        Tensor v = f32(4, 3, 2, 2);
+        assertRefused(() -> backend.momentumStep(w, t(DType.F32, MemoryFormat.NHWC, 4, 3, 2, 2), v, 0.1f, 0.9f, 0f),
+                "momentumStep", "memory format", v.toString());
+        assertRefused(() -> backend.adamStep(w, t(DType.F32, MemoryFormat.NHWC, 4, 3, 2, 2), v,
+                t(DType.F32, MemoryFormat.NHWC, 4, 3, 2, 2), 0.1f, 0.9f, 0.999f, 0f, 1e-8f), "adamStep", "memory format");
+        Tensor y = t(DType.F32, MemoryFormat.NHWC, 4, 3, 2, 2);
+        Tensor target = f32(4, 3, 2, 2);
+        assertRefused(() -> backend.meanSquaredError(y, target, f32(1)), "meanSquaredError", "memory format",
+                y.toString(), target.toString());
+        assertRefused(() -> backend.meanSquaredErrorBackward(y, y, target), "meanSquaredErrorBackward",
+                "memory format");
+        Tensor probs = f32(4, 3, 2, 2);
+        assertRefused(() -> backend.softmaxCrossEntropy(y, f32(4), probs, f32(1)), "softmaxCrossEntropy",
+                "memory format", y.toString(), probs.toString());
+        assertRefused(() -> backend.softmaxCrossEntropyBackward(y, f32(4), probs), "softmaxCrossEntropyBackward",
+                "memory format");
+    }
+
+    @Test
     void copyBetweenKindsIsRefusedInFavourOfConvert() {
         Tensor a = bf16(2, 3, 4, 5);
         Tensor b = f32(2, 3, 4, 5);

@@ -644,6 +644,98 @@ class MixedKindOpsTest {
         }, reference);
     }
 
+    // ---- what stays F32: losses and optimizer steps, in NHWC ---------------------------------------
+
+    /**
+     * Losses take F32 only, but F32 NHWC is allowed: rank-4 scores whose row is an item's logical
+     * (c, h, w) values, the label indexing that logical order.
+     */
+    @org.junit.jupiter.api.Test
+    void lossesOnNhwcTensors() {
+        Kind kind = new Kind(DType.F32, MemoryFormat.NHWC);
+        Random rng = new Random(12);
+        int n = 4;
+        int[] dims = {n, 3, 2, 2};
+        int classes = 12;
+        float[] logits = randomFloats(rng, n * classes);
+        int[] labels = {1, 5, 11, 6}; // positions whose NHWC memory offset differs from their logical one
+        float[] labelsF = {1, 5, 11, 6};
+        float[] target = randomFloats(rng, n * classes);
+        double[] probs = new double[n * classes];
+        double loss = Reference.softmaxCrossEntropy(logits, n, classes, labels, probs);
+        double[] dx = new double[n * classes];
+        double squares = 0;
+        double[] mseDx = new double[n * classes];
+        for (int i = 0; i < n * classes; i++) {
+            dx[i] = (probs[i] - (labels[i / classes] == i % classes ? 1 : 0)) / n;
+            double d = (double) logits[i] - target[i];
+            squares += d * d;
+            mseDx[i] = d / n;
+        }
+        Map<String, Expected> reference = Map.of("softmax", ref(probs), "cross-entropy", ref(new double[] {loss}),
+                "cross-entropy dx", ref(dx), "mse", ref(new double[] {0.5 * squares / n}), "mse dx", ref(mseDx));
+        verify(kind, s -> {
+            Tensor tl = s.data(logits, dims);
+            Tensor tlab = s.f32(labelsF, n);
+            Tensor tp = s.output(dims);
+            Tensor tloss = s.f32(new float[1], 1);
+            backend.softmaxCrossEntropy(tl, tlab, tp, tloss);
+            s.result("softmax", tp);
+            s.result("cross-entropy", tloss);
+            Tensor tdx = s.output(dims);
+            backend.softmaxCrossEntropyBackward(tp, tlab, tdx);
+            s.result("cross-entropy dx", tdx);
+            Tensor mse = s.f32(new float[1], 1);
+            Tensor tt = s.data(target, dims);
+            backend.meanSquaredError(tl, tt, mse);
+            s.result("mse", mse);
+            Tensor mdx = s.output(dims);
+            backend.meanSquaredErrorBackward(tl, tt, mdx);
+            s.result("mse dx", mdx);
+        }, reference);
+    }
+
+    /** Optimizer steps on F32 NHWC weights and state (conv filters kept channels-last): element-wise in one order. */
+    @org.junit.jupiter.api.Test
+    void optimizerStepsOnNhwcTensors() {
+        Kind kind = new Kind(DType.F32, MemoryFormat.NHWC);
+        Random rng = new Random(13);
+        int[] dims = {4, 3, 2, 2};
+        float[] w = randomFloats(rng, 48);
+        float[] g = randomFloats(rng, 48);
+        float lr = 0.01f;
+        float wd = 0.1f;
+        double[] sgd = new double[48];
+        double[] momentumW = new double[48];
+        double[] momentumV = new double[48];
+        double[] adamW = new double[48];
+        for (int i = 0; i < 48; i++) { // one step of each from zero state, by the SPI's definitions
+            double gi = g[i] + wd * (double) w[i];
+            sgd[i] = w[i] - lr * gi;
+            momentumV[i] = -lr * gi;
+            momentumW[i] = w[i] + momentumV[i];
+            double m = 0.1 * gi;
+            double v = 0.001 * gi * gi;
+            adamW[i] = w[i] - lr * m / (Math.sqrt(v) + 1e-8);
+        }
+        verify(kind, s -> {
+            Tensor tw = s.data(w, dims);
+            Tensor tg = s.data(g, dims);
+            backend.sgdStep(tw, tg, lr, wd);
+            s.result("sgd w", tw);
+            Tensor mw = s.data(w, dims);
+            Tensor mv = s.data(new float[48], dims);
+            backend.momentumStep(mw, tg, mv, lr, 0.9f, wd);
+            s.result("momentum w", mw);
+            s.result("momentum v", mv);
+            Tensor aw = s.data(w, dims);
+            backend.adamStep(aw, tg, s.data(new float[48], dims), s.data(new float[48], dims), lr, 0.9f, 0.999f, wd,
+                    1e-8f);
+            s.result("adam w", aw);
+        }, Map.of("sgd w", ref(sgd), "momentum w", ref(momentumW), "momentum v", ref(momentumV), "adam w",
+                ref(adamW)));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
     void countCorrect(Kind kind) {
