@@ -171,6 +171,38 @@ class TensorKindsChecksTest {
     }
 
     @Test
+    void aBackendOfF32NchwOnlyRefusesOpsOnOtherKinds() {
+        // A BF16 tensor claiming that backend (Tensor's constructor is public): every op must refuse it, naming the op.
+        try (ForwardingBackend f32Only = new ForwardingBackend(true)) {
+            io.github.convnet4j.tensor.Storage bits = new io.github.convnet4j.tensor.Storage() {
+                @Override
+                public long bytes() {
+                    return 12;
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return false;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            Tensor half = new Tensor(f32Only, Shape.of(6), DType.BF16, MemoryFormat.NCHW, bits, false);
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> f32Only.fill(half, 1f));
+            assertTrue(e.getMessage().contains("fill") && e.getMessage().contains("BF16"), e.getMessage());
+            try (Tensor y = f32Only.allocate(Shape.of(6))) {
+                e = assertThrows(UnsupportedOperationException.class,
+                        () -> f32Only.activationForward(Activation.RELU, 0, half, y));
+                assertTrue(e.getMessage().contains("activationForward") && e.getMessage().contains("BF16"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void aBackendOfF32NchwOnlyRefusesToHoldOtherKinds() {
         try (ForwardingBackend f32Only = new ForwardingBackend(true)) {
             for (DType type : new DType[] {DType.BF16, DType.F16}) {
