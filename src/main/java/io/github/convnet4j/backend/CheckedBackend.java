@@ -512,6 +512,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("softmaxCrossEntropy", "labels", labels);
         requireF32("softmaxCrossEntropy", "probs", probs);
         requireF32("softmaxCrossEntropy", "loss", loss);
+        requireSameKind("softmaxCrossEntropy", logits, probs);
         doSoftmaxCrossEntropy(logits, labels, probs, loss);
     }
 
@@ -525,6 +526,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("softmaxCrossEntropyBackward", "probs", probs);
         requireF32("softmaxCrossEntropyBackward", "labels", labels);
         requireF32("softmaxCrossEntropyBackward", "dx", dx);
+        requireSameKind("softmaxCrossEntropyBackward", probs, dx);
         doSoftmaxCrossEntropyBackward(probs, labels, dx);
     }
 
@@ -538,6 +540,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("meanSquaredError", "y", y);
         requireF32("meanSquaredError", "target", target);
         requireF32("meanSquaredError", "loss", loss);
+        requireSameKind("meanSquaredError", y, target);
         doMeanSquaredError(y, target, loss);
     }
 
@@ -551,6 +554,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("meanSquaredErrorBackward", "y", y);
         requireF32("meanSquaredErrorBackward", "target", target);
         requireF32("meanSquaredErrorBackward", "dx", dx);
+        requireSameKind("meanSquaredErrorBackward", y, target, dx);
         doMeanSquaredErrorBackward(y, target, dx);
     }
 
@@ -757,6 +761,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned(op, arg, t);
         requireF32(op, "w", w);
         requireF32(op, arg, t);
+        requireSameKind(op, w, t); // all F32; an NHWC tensor and an NCHW one do not pair element by element
         if (t.size() != w.size()) {
             throw new IllegalArgumentException(op + ": " + arg + " " + t.shape() + " must have the size of w "
                     + w.shape());

@@ -449,22 +449,49 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
+        if (Staging.needed(logits, probs)) { // F32 NHWC: a row and its label index are in logical order
+            try (Staging s = new Staging(this)) {
+                doSoftmaxCrossEntropy(s.in(logits), labels, s.out(probs), loss);
+                s.writeBack();
+            }
+            return;
+        }
         data(loss)[0] = CpuLosses.softmaxCrossEntropy(logits.dim(0), logits.size() / logits.dim(0),
                 data(logits), data(labels), data(probs));
     }
 
     @Override
     protected void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
+        if (Staging.needed(probs, dx)) {
+            try (Staging s = new Staging(this)) {
+                doSoftmaxCrossEntropyBackward(s.in(probs), labels, s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         CpuLosses.softmaxCrossEntropyBackward(probs.dim(0), probs.size() / probs.dim(0), data(probs), data(labels), data(dx));
     }
 
     @Override
     protected void doMeanSquaredError(Tensor y, Tensor target, Tensor loss) {
+        if (Staging.needed(y, target)) { // F32 NHWC: summed in the NCHW kernel's order, as every staged op
+            try (Staging s = new Staging(this)) {
+                doMeanSquaredError(s.in(y), s.in(target), loss);
+            }
+            return;
+        }
         data(loss)[0] = CpuLosses.meanSquaredError(y.dim(0), y.size(), data(y), data(target));
     }
 
     @Override
     protected void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
+        if (Staging.needed(y, target, dx)) {
+            try (Staging s = new Staging(this)) {
+                doMeanSquaredErrorBackward(s.in(y), s.in(target), s.out(dx));
+                s.writeBack();
+            }
+            return;
+        }
         CpuLosses.meanSquaredErrorBackward(y.dim(0), y.size(), data(y), data(target), data(dx));
     }
 
