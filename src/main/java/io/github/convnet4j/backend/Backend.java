@@ -236,7 +236,9 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
 
     /**
      * mask[i] = 0 with probability {@code ratio}, else 1/(1 − ratio) (inverted dropout), drawn
-     * from {@link DropoutHash} so that every backend produces the same mask for the same seed.
+     * from {@link DropoutHash} so that every backend produces the same mask for the same seed. Element
+     * i of the hash is the logical (NCHW) index i whatever the mask's memory format, so a
+     * channels-last mask holds the same values as an NCHW one.
      */
     void dropoutMask(Tensor mask, float ratio, long seed);
 
