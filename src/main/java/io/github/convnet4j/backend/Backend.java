@@ -49,12 +49,14 @@ public sealed interface Backend extends AutoCloseable permits CheckedBackend {
     boolean threadSafe();
 
     /**
-     * Whether this backend runs the op named {@code op} (the SPI method's name, {@code "allocate"}
-     * for holding such tensors at all) on tensors of this type and memory format. F32 NCHW is
-     * always supported; the CPU backend supports every combination (it computes in F32 on widened
-     * copies and rounds what it stores, as a GPU stores), so it is the reference for the others.
+     * Whether this backend runs {@code op} ({@link Op#ALLOCATE}: holds such tensors at all) on data
+     * of this type and memory format, asked once per call with the kind of the op's data tensors
+     * (the type they share, the format of its rank-4 ones). F32 NCHW is always supported and never
+     * asked. Limits that depend on shapes (cuDNN's channel multiples) are thrown by the op itself.
+     * The CPU backend supports every combination (it computes in F32 on widened copies and rounds
+     * what it stores, as a GPU stores), so it is the reference for the others.
      */
-    default boolean supports(String op, DType dtype, MemoryFormat format) {
+    default boolean supports(Op op, DType dtype, MemoryFormat format) {
         return dtype == DType.F32 && format == MemoryFormat.NCHW;
     }
 

@@ -41,10 +41,36 @@ public abstract non-sealed class CheckedBackend implements Backend {
     private void owned(String op, String arg, Tensor t) {
         requireOpen(op);
         OpChecks.requireOwned(this, op, arg, t);
-        if (!t.isF32Nchw() && !supports(op, t.dtype(), t.format())) {
-            throw new UnsupportedOperationException(op + ": the " + name() + " backend does not run " + op + " on "
-                    + t.dtype() + " " + t.format() + " tensors (" + arg + " is " + t + ")");
+        requireHeld(op, arg, t);
+    }
+
+    /**
+     * Checks the op's data tensors (nulls skipped): one type, one format as {@link
+     * OpChecks#requireSameKind} says, and a kind this backend {@link #supports} for the op; throws
+     * UnsupportedOperationException naming the op, the backend and the kind otherwise. F32 NCHW is
+     * every backend's, so FP32 networks never ask.
+     */
+    private void kind(Op op, Tensor... data) {
+        MemoryFormat format = requireSameKind(op, data);
+        DType type = null;
+        for (Tensor t : data) {
+            if (t != null) {
+                type = t.dtype();
+                break;
+            }
         }
+        if ((type != DType.F32 || format != MemoryFormat.NCHW) && !supports(op, type, format)) {
+            throw new UnsupportedOperationException(op.method() + ": the " + name() + " backend does not run "
+                    + op.method() + " on " + type + " " + format + " tensors");
+        }
+    }
+
+    /**
+     * For backends whose storage classes differ by type: throws IllegalArgumentException when t's
+     * storage cannot be of t's type (a tensor built by hand over the wrong memory), naming op and
+     * argument. Tensors this backend allocated always pass; the default checks nothing.
+     */
+    protected void requireHeld(String op, String arg, Tensor t) {
     }
 
     /** A closed backend's handles and memory are gone: using it must fail here, not in native code. */
@@ -93,7 +119,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         if (dtype == DType.F32 && format == MemoryFormat.NCHW) {
             return doAllocate(shape);
         }
-        if (!supports("allocate", dtype, format)) {
+        if (!supports(Op.ALLOCATE, dtype, format)) {
             throw new UnsupportedOperationException("allocate: the " + name() + " backend does not hold " + dtype + " "
                     + format + " tensors");
         }
@@ -104,6 +130,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void upload(float[] src, Tensor dst) {
         owned("upload", "dst", dst);
         requireArrayLength("upload", src, dst);
+        kind(Op.UPLOAD, dst);
         doUpload(src, dst);
     }
 
@@ -111,6 +138,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void download(Tensor src, float[] dst) {
         owned("download", "src", src);
         requireArrayLength("download", dst, src);
+        kind(Op.DOWNLOAD, src);
         doDownload(src, dst);
     }
 
@@ -120,12 +148,13 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("copy", "dst", dst);
         requireSameSize("copy", src, dst);
         if (src.dtype() != dst.dtype() || src.format() != dst.format()) {
-            throw new IllegalArgumentException("copy: src " + src + " and dst " + dst
+            throw new IllegalArgumentException("copy: src " + OpChecks.kind(src) + " and dst " + OpChecks.kind(dst)
                     + " differ in type or memory format (use convert)");
         }
         if (src.format() == MemoryFormat.NHWC) {
             requireShape("copy of an NHWC tensor: dst", dst, src.shape());
         }
+        kind(Op.COPY, src, dst);
         doCopy(src, dst);
     }
 
@@ -135,14 +164,18 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("convert", "dst", dst);
         requireShape("convert: dst", dst, src.shape());
         if (src.storage() == dst.storage() && !(src.dtype() == dst.dtype() && src.format() == dst.format())) {
-            throw new IllegalArgumentException("convert: src and dst share memory");
+            throw new IllegalArgumentException("convert: src " + OpChecks.kind(src) + " and dst " + OpChecks.kind(dst)
+                    + " share memory");
         }
+        kind(Op.CONVERT, src);
+        kind(Op.CONVERT, dst);
         doConvert(src, dst);
     }
 
     @Override
     public final void fill(Tensor t, float value) {
         owned("fill", "t", t);
+        kind(Op.FILL, t);
         doFill(t, value);
     }
 
@@ -162,7 +195,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
 
     /**
      * Arguments checked: src and dst are this backend's, open, of the same shape and supported for
-     * "convert"; they share memory only when their kinds are equal too (then it is a plain copy).
+     * {@link Op#CONVERT}; they share memory only when their kinds are equal too (then it is a plain copy).
      * Backends that hold F32 NCHW only never see anything else, hence this default.
      */
     protected void doConvert(Tensor src, Tensor dst) {
@@ -170,7 +203,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     }
 
     /**
-     * Arguments checked: the backend {@link #supports} "allocate" for this type and format, which
+     * Arguments checked: the backend {@link #supports} {@link Op#ALLOCATE} for this type and format, which
      * is not F32 NCHW (that goes to {@link #doAllocate(Shape)}), and NHWC comes with rank 4. Only
      * backends that support other kinds are ever called here.
      */
@@ -189,7 +222,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("gemm", "a", a);
         owned("gemm", "b", b);
         owned("gemm", "c", c);
-        requireSameKind("gemm", a, b, c);
+        kind(Op.GEMM, a, b, c);
         doGemm(OpChecks.gemmDims(transA, transB, a, b, c), alpha, a, b, beta, c);
     }
 
@@ -198,7 +231,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("addRowVector", "matrix", matrix);
         owned("addRowVector", "row", row);
         OpChecks.requireRowsOf("addRowVector", matrix, row);
-        requireSameKind("addRowVector", matrix, row);
+        kind(Op.ADD_ROW_VECTOR, matrix, row);
         doAddRowVector(matrix, row);
     }
 
@@ -207,7 +240,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("sumRows", "matrix", matrix);
         owned("sumRows", "out", out);
         OpChecks.requireRowsOf("sumRows", matrix, out);
-        requireSameKind("sumRows", matrix, out);
+        kind(Op.SUM_ROWS, matrix, out);
         doSumRows(matrix, out);
     }
 
@@ -216,13 +249,14 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("axpy", "x", x);
         owned("axpy", "y", y);
         requireSameSize("axpy", x, y);
-        requireSameKind("axpy", x, y);
+        kind(Op.AXPY, x, y);
         doAxpy(alpha, x, y);
     }
 
     @Override
     public final void scale(Tensor x, float alpha) {
         owned("scale", "x", x);
+        kind(Op.SCALE, x);
         doScale(x, alpha);
     }
 
@@ -233,13 +267,14 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("multiply", "out", out);
         requireSameSize("multiply", a, b);
         requireSameSize("multiply", a, out);
-        requireSameKind("multiply", a, b, out);
+        kind(Op.MULTIPLY, a, b, out);
         doMultiply(a, b, out);
     }
 
     @Override
     public final double sumOfSquares(Tensor x) {
         owned("sumOfSquares", "x", x);
+        kind(Op.SUM_OF_SQUARES, x);
         return doSumOfSquares(x);
     }
 
@@ -279,7 +314,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
             owned("convForward", "bias", bias);
             requireSize("conv forward bias", bias, g.k());
         }
-        requireSameKind("convForward", x, w, bias, y);
+        kind(Op.CONV_FORWARD, x, w, bias, y);
         doConvForward(g, x, w, bias, y);
     }
 
@@ -292,7 +327,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("conv backward-data dy", dy, g.outputShape());
         requireShape("conv backward-data filters", w, g.filterShape());
         requireShape("conv backward-data dx", dx, g.inputShape());
-        requireSameKind("convBackwardData", dy, w, dx);
+        kind(Op.CONV_BACKWARD_DATA, dy, w, dx);
         doConvBackwardData(g, dy, w, dx);
     }
 
@@ -305,7 +340,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("conv backward-filter x", x, g.inputShape());
         requireShape("conv backward-filter dy", dy, g.outputShape());
         requireShape("conv backward-filter dw", dw, g.filterShape());
-        requireSameKind("convBackwardFilter", x, dy, dw);
+        kind(Op.CONV_BACKWARD_FILTER, x, dy, dw);
         doConvBackwardFilter(g, x, dy, dw);
     }
 
@@ -316,7 +351,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("convBackwardBias", "db", db);
         requireShape("conv backward-bias dy", dy, g.outputShape());
         requireSize("conv backward-bias db", db, g.k());
-        requireSameKind("convBackwardBias", dy, db);
+        kind(Op.CONV_BACKWARD_BIAS, dy, db);
         doConvBackwardBias(g, dy, db);
     }
 
@@ -342,7 +377,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("poolForward", "y", y);
         requireShape("pool forward input", x, g.inputShape());
         requireShape("pool forward output", y, g.outputShape());
-        requireSameKind("poolForward", x, y);
+        kind(Op.POOL_FORWARD, x, y);
         doPoolForward(mode, g, x, y);
     }
 
@@ -358,7 +393,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("pool backward y", y, g.outputShape());
         requireShape("pool backward dy", dy, g.outputShape());
         requireShape("pool backward dx", dx, g.inputShape());
-        requireSameKind("poolBackward", x, y, dy, dx);
+        kind(Op.POOL_BACKWARD, x, y, dy, dx);
         doPoolBackward(mode, g, x, y, dy, dx);
     }
 
@@ -376,7 +411,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("adaptiveAvgPoolForward", "x", x);
         owned("adaptiveAvgPoolForward", "y", y);
         requireSameImagesAndChannels("adaptiveAvgPoolForward", "x", x, "y", y);
-        requireSameKind("adaptiveAvgPoolForward", x, y);
+        kind(Op.ADAPTIVE_AVG_POOL_FORWARD, x, y);
         doAdaptiveAvgPoolForward(x, y);
     }
 
@@ -385,7 +420,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("adaptiveAvgPoolBackward", "dy", dy);
         owned("adaptiveAvgPoolBackward", "dx", dx);
         requireSameImagesAndChannels("adaptiveAvgPoolBackward", "dx", dx, "dy", dy);
-        requireSameKind("adaptiveAvgPoolBackward", dy, dx);
+        kind(Op.ADAPTIVE_AVG_POOL_BACKWARD, dy, dx);
         doAdaptiveAvgPoolBackward(dy, dx);
     }
 
@@ -423,7 +458,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         if (src.storage() == dst.storage()) {
             throw new IllegalArgumentException("copyChannels: src and dst share memory");
         }
-        requireSameKind("copyChannels", src, dst);
+        kind(Op.COPY_CHANNELS, src, dst);
         doCopyChannels(src, srcChannel, dst, dstChannel, channels);
     }
 
@@ -441,7 +476,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("activationForward", "x", x);
         owned("activationForward", "y", y);
         requireSameSize("activationForward", x, y);
-        requireSameKind("activationForward", x, y);
+        kind(Op.ACTIVATION_FORWARD, x, y);
         doActivationForward(f, param, x, y);
     }
 
@@ -455,7 +490,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireSameSize("activationBackward", dy, dx);
         requireSameSize("activationBackward", x, dx);
         requireSameSize("activationBackward", y, dx);
-        requireSameKind("activationBackward", x, y, dy, dx);
+        kind(Op.ACTIVATION_BACKWARD, x, y, dy, dx);
         doActivationBackward(f, param, x, y, dy, dx);
     }
 
@@ -466,7 +501,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("preluForward", "y", y);
         OpChecks.preluChannels(x, slope);
         requireSameSize("preluForward", x, y);
-        requireSameKind("preluForward", x, slope, y);
+        kind(Op.PRELU_FORWARD, x, slope, y);
         doPreluForward(x, slope, y);
     }
 
@@ -481,7 +516,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireSameSize("preluBackward", x, dy);
         requireSameSize("preluBackward", x, dx);
         requireSameSize("preluBackward dslope", slope, dslope);
-        requireSameKind("preluBackward", x, slope, dy, dx, dslope);
+        kind(Op.PRELU_BACKWARD, x, slope, dy, dx, dslope);
         doPreluBackward(x, slope, dy, dx, dslope);
     }
 
@@ -512,7 +547,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("softmaxCrossEntropy", "labels", labels);
         requireF32("softmaxCrossEntropy", "probs", probs);
         requireF32("softmaxCrossEntropy", "loss", loss);
-        requireSameKind("softmaxCrossEntropy", logits, probs);
+        kind(Op.SOFTMAX_CROSS_ENTROPY, logits, probs);
         doSoftmaxCrossEntropy(logits, labels, probs, loss);
     }
 
@@ -526,7 +561,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("softmaxCrossEntropyBackward", "probs", probs);
         requireF32("softmaxCrossEntropyBackward", "labels", labels);
         requireF32("softmaxCrossEntropyBackward", "dx", dx);
-        requireSameKind("softmaxCrossEntropyBackward", probs, dx);
+        kind(Op.SOFTMAX_CROSS_ENTROPY_BACKWARD, probs, dx);
         doSoftmaxCrossEntropyBackward(probs, labels, dx);
     }
 
@@ -540,7 +575,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("meanSquaredError", "y", y);
         requireF32("meanSquaredError", "target", target);
         requireF32("meanSquaredError", "loss", loss);
-        requireSameKind("meanSquaredError", y, target);
+        kind(Op.MEAN_SQUARED_ERROR, y, target);
         doMeanSquaredError(y, target, loss);
     }
 
@@ -554,7 +589,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireF32("meanSquaredErrorBackward", "y", y);
         requireF32("meanSquaredErrorBackward", "target", target);
         requireF32("meanSquaredErrorBackward", "dx", dx);
-        requireSameKind("meanSquaredErrorBackward", y, target, dx);
+        kind(Op.MEAN_SQUARED_ERROR_BACKWARD, y, target, dx);
         doMeanSquaredErrorBackward(y, target, dx);
     }
 
@@ -564,6 +599,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("countCorrect", "labels", labels);
         OpChecks.requireLabels(scores, labels);
         requireF32("countCorrect", "labels", labels);
+        kind(Op.COUNT_CORRECT, scores);
         return doCountCorrect(scores, labels);
     }
 
@@ -590,7 +626,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned("lrnForward", "x", x);
         owned("lrnForward", "y", y);
         requireShape("lrn forward output", y, x.shape());
-        requireSameKind("lrnForward", x, y);
+        kind(Op.LRN_FORWARD, x, y);
         doLrnForward(p, x, y);
     }
 
@@ -604,7 +640,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         requireShape("lrn backward y", y, x.shape());
         requireShape("lrn backward dy", dy, x.shape());
         requireShape("lrn backward dx", dx, x.shape());
-        requireSameKind("lrnBackward", x, y, dy, dx);
+        kind(Op.LRN_BACKWARD, x, y, dy, dx);
         doLrnBackward(p, x, y, dy, dx);
     }
 
@@ -612,6 +648,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void dropoutMask(Tensor mask, float ratio, long seed) {
         owned("dropoutMask", "mask", mask);
         requireFraction("dropout ratio", ratio, false);
+        kind(Op.DROPOUT_MASK, mask);
         doDropoutMask(mask, ratio, seed);
     }
 
@@ -631,7 +668,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "savedMean", savedMean, c);
         channelVector(op, "savedInvStd", savedInvStd, c);
         requireFraction(op + " momentum", momentum, true);
-        requireSameKind(op, x, y);
+        kind(Op.BATCH_NORM_FORWARD_TRAINING, x, y);
         doBatchNormForwardTraining(x, gamma, beta, y, runningMean, runningVar, savedMean, savedInvStd, momentum, eps);
     }
 
@@ -647,7 +684,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "beta", beta, c);
         channelVector(op, "runningMean", runningMean, c);
         channelVector(op, "runningVar", runningVar, c);
-        requireSameKind(op, x, y);
+        kind(Op.BATCH_NORM_FORWARD_INFERENCE, x, y);
         doBatchNormForwardInference(x, gamma, beta, y, runningMean, runningVar, eps);
     }
 
@@ -666,7 +703,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         channelVector(op, "savedInvStd", savedInvStd, c);
         channelVector(op, "dgamma", dgamma, c);
         channelVector(op, "dbeta", dbeta, c);
-        requireSameKind(op, x, dy, dx);
+        kind(Op.BATCH_NORM_BACKWARD, x, dy, dx);
         doBatchNormBackward(x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, eps);
     }
 
@@ -715,6 +752,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     @Override
     public final void sgdStep(Tensor w, Tensor g, float lr, float weightDecay) {
         state("sgdStep", w, "g", g);
+        kind(Op.SGD_STEP, w, g);
         doSgdStep(w, g, lr, weightDecay);
     }
 
@@ -722,6 +760,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
         state("momentumStep", w, "g", g);
         state("momentumStep", w, "v", v);
+        kind(Op.MOMENTUM_STEP, w, g, v);
         doMomentumStep(w, g, v, lr, momentum, weightDecay);
     }
 
@@ -729,6 +768,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
         state("nesterovStep", w, "g", g);
         state("nesterovStep", w, "v", v);
+        kind(Op.NESTEROV_STEP, w, g, v);
         doNesterovStep(w, g, v, lr, momentum, weightDecay);
     }
 
@@ -736,6 +776,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void adaGradStep(Tensor w, Tensor g, Tensor h, float lr, float weightDecay, float eps) {
         state("adaGradStep", w, "g", g);
         state("adaGradStep", w, "h", h);
+        kind(Op.ADA_GRAD_STEP, w, g, h);
         doAdaGradStep(w, g, h, lr, weightDecay, eps);
     }
 
@@ -743,6 +784,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     public final void rmsPropStep(Tensor w, Tensor g, Tensor h, float lr, float decay, float weightDecay, float eps) {
         state("rmsPropStep", w, "g", g);
         state("rmsPropStep", w, "h", h);
+        kind(Op.RMS_PROP_STEP, w, g, h);
         doRmsPropStep(w, g, h, lr, decay, weightDecay, eps);
     }
 
@@ -752,6 +794,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         state("adamStep", w, "g", g);
         state("adamStep", w, "m", m);
         state("adamStep", w, "v", v);
+        kind(Op.ADAM_STEP, w, g, m, v);
         doAdamStep(w, g, m, v, lrT, beta1, beta2, weightDecay, eps);
     }
 
@@ -761,7 +804,6 @@ public abstract non-sealed class CheckedBackend implements Backend {
         owned(op, arg, t);
         requireF32(op, "w", w);
         requireF32(op, arg, t);
-        requireSameKind(op, w, t); // all F32; an NHWC tensor and an NCHW one do not pair element by element
         if (t.size() != w.size()) {
             throw new IllegalArgumentException(op + ": " + arg + " " + t.shape() + " must have the size of w "
                     + w.shape());

@@ -1,6 +1,7 @@
 package io.github.convnet4j.backend;
 
 import io.github.convnet4j.tensor.DType;
+import io.github.convnet4j.tensor.MemoryFormat;
 import io.github.convnet4j.tensor.Shape;
 import io.github.convnet4j.tensor.Tensor;
 
@@ -32,13 +33,15 @@ public final class OpChecks {
     }
 
     /**
-     * The data tensors of one op (nulls skipped) share one type, and the rank-4 ones one memory
-     * format, as cuDNN and cuBLAS want them; throws {@link IllegalArgumentException} naming the op
-     * and both kinds otherwise. Mixed kinds meet only through {@link Backend#convert}.
+     * The data tensors of one op (nulls skipped) share one type, and its rank-4 ones one memory
+     * format (all of them, whatever their rank, when the op {@link Op#pairsElements}), as cuDNN
+     * and cuBLAS want them; throws {@link IllegalArgumentException} naming the op and both kinds
+     * otherwise. Mixed kinds meet only through {@link Backend#convert}. Returns the op's format:
+     * that of its rank-4 tensors, NCHW when it has none.
      */
-    public static void requireSameKind(String op, Tensor... tensors) {
+    public static MemoryFormat requireSameKind(Op op, Tensor... tensors) {
         Tensor first = null;
-        Tensor firstSpatial = null;
+        Tensor spatial = null;
         for (Tensor t : tensors) {
             if (t == null) {
                 continue;
@@ -46,18 +49,27 @@ public final class OpChecks {
             if (first == null) {
                 first = t;
             } else if (t.dtype() != first.dtype()) {
-                throw new IllegalArgumentException(op + ": tensors of one op share one type, got " + first + " and "
-                        + t + " (convert one first)");
+                throw new IllegalArgumentException(op.method() + ": the tensors of one op share one type, got "
+                        + kind(first) + " and " + kind(t) + " (convert one first)");
+            } else if (op.pairsElements() && t.format() != first.format()) {
+                throw new IllegalArgumentException(op.method() + ": pairs elements in memory, so its tensors share one"
+                        + " memory format, got " + kind(first) + " and " + kind(t) + " (convert one first)");
             }
             if (t.rank() == 4) {
-                if (firstSpatial == null) {
-                    firstSpatial = t;
-                } else if (t.format() != firstSpatial.format()) {
-                    throw new IllegalArgumentException(op + ": rank-4 tensors of one op share one memory format, got "
-                            + firstSpatial + " and " + t + " (convert one first)");
+                if (spatial == null) {
+                    spatial = t;
+                } else if (t.format() != spatial.format()) {
+                    throw new IllegalArgumentException(op.method() + ": the rank-4 tensors of one op share one memory"
+                            + " format, got " + kind(spatial) + " and " + kind(t) + " (convert one first)");
                 }
             }
         }
+        return spatial == null ? MemoryFormat.NCHW : spatial.format();
+    }
+
+    /** "BF16 NHWC [2, 3, 4, 5]": a tensor's kind and shape, for messages about kinds. */
+    public static String kind(Tensor t) {
+        return t.dtype() + " " + t.format() + " " + t.shape();
     }
 
     /**
@@ -67,7 +79,7 @@ public final class OpChecks {
     public static void requireF32(String op, String arg, Tensor t) {
         if (t != null && t.dtype() != DType.F32) {
             throw new IllegalArgumentException(op + ": " + arg + " must be F32 (it accumulates or is accumulated "
-                    + "into), got " + t);
+                    + "into), got " + kind(t));
         }
     }
 

@@ -307,6 +307,10 @@ final class TrainCommand implements Callable<Integer> {
         ModelInputs.requireKnown(model);
         device.checkName();
         device.tf32Matmul = Precision.parse(precision) == Precision.TF32;
+        if (device.tf32Matmul && !device.tf32) {
+            throw new IllegalArgumentException("--precision tf32 asks for TF32 tensor cores and --no-tf32 forbids them:"
+                    + " give one of the two");
+        }
         try (Optimizer ignored = optimizer(optimizer, (float) lr, weightDecay)) {
             // only the name is checked here
         }

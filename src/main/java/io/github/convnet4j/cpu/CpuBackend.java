@@ -5,6 +5,8 @@ import io.github.convnet4j.backend.CheckedBackend;
 import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.DropoutHash;
 import io.github.convnet4j.backend.LrnParams;
+import io.github.convnet4j.backend.Op;
+import io.github.convnet4j.backend.Op;
 import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
@@ -28,6 +30,8 @@ public final class CpuBackend extends CheckedBackend {
     private final CpuConvolution conv;
     private final CpuPooling pooling;
     private final CpuNormalization norm;
+    /** Each thread's scratch for staged ops (BF16, F16, NHWC), capped; dropped with the backend. */
+    private final ThreadLocal<Staging.Pool> stagingPools = ThreadLocal.withInitial(Staging.Pool::new);
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -65,8 +69,19 @@ public final class CpuBackend extends CheckedBackend {
      * channels-last on a GPU, not a fast path: staged ops pay a copy each way.
      */
     @Override
-    public boolean supports(String op, DType dtype, MemoryFormat format) {
+    public boolean supports(Op op, DType dtype, MemoryFormat format) {
         return true;
+    }
+
+    /** A tensor built by hand over memory of the other kind would be read as garbage: refuse it. */
+    @Override
+    protected void requireHeld(String op, String arg, Tensor t) {
+        boolean fits = t.dtype() == DType.F32 ? t.storage() instanceof HeapStorage : t.storage() instanceof HalfStorage;
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": " + arg + " is a " + t.dtype() + " tensor over "
+                    + t.storage().getClass().getSimpleName() + " memory, which holds "
+                    + (t.storage() instanceof HalfStorage ? "16-bit" : "F32") + " values");
+        }
     }
 
     @Override
@@ -101,7 +116,7 @@ public final class CpuBackend extends CheckedBackend {
             CpuElements.copy(src, dst);
             return;
         }
-        try (Staging s = new Staging(this)) {
+        try (Staging s = staging()) {
             CpuElements.write(data(s.in(src)), dst); // through F32 NCHW: exact, then rounded once
         }
     }
@@ -109,6 +124,10 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doFill(Tensor t, float value) {
         CpuElements.fill(t, value);
+    }
+
+    private Staging staging() {
+        return new Staging(this, stagingPools.get());
     }
 
     /** The array behind an F32 NCHW CPU tensor (CheckedBackend has made sure the tensor is ours; Staging the kind). */
@@ -121,7 +140,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doGemm(OpChecks.GemmDims d, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         if (Staging.needed(a, b, c)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doGemm(d, alpha, s.in(a), s.in(b), beta, beta == 0f ? s.out(c) : s.inOut(c));
                 s.writeBack();
             }
@@ -134,7 +153,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doAddRowVector(Tensor matrix, Tensor row) {
         if (Staging.needed(matrix, row)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doAddRowVector(s.inOut(matrix), s.in(row));
                 s.writeBack();
             }
@@ -155,7 +174,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doSumRows(Tensor matrix, Tensor out) {
         if (Staging.needed(matrix, out)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doSumRows(s.in(matrix), s.out(out));
                 s.writeBack();
             }
@@ -177,7 +196,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doAxpy(alpha, s.in(x), s.inOut(y));
                 s.writeBack();
             }
@@ -195,7 +214,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doScale(Tensor x, float alpha) {
         if (Staging.needed(x)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doScale(s.inOut(x), alpha);
                 s.writeBack();
             }
@@ -212,7 +231,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doMultiply(Tensor a, Tensor b, Tensor out) {
         if (Staging.needed(a, b, out)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doMultiply(s.in(a), s.in(b), s.out(out));
                 s.writeBack();
             }
@@ -231,7 +250,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected double doSumOfSquares(Tensor x) {
         if (Staging.needed(x)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 var result = doSumOfSquares(s.in(x));
                 s.writeBack();
                 return result;
@@ -250,7 +269,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doConvForward(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor y) {
         if (Staging.needed(x, w, bias, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doConvForward(g, s.in(x), s.in(w), s.in(bias), s.out(y));
                 s.writeBack();
             }
@@ -262,7 +281,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doConvBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         if (Staging.needed(dy, w, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doConvBackwardData(g, s.in(dy), s.in(w), s.out(dx));
                 s.writeBack();
             }
@@ -274,7 +293,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doConvBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         if (Staging.needed(x, dy, dw)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doConvBackwardFilter(g, s.in(x), s.in(dy), s.out(dw));
                 s.writeBack();
             }
@@ -286,7 +305,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doConvBackwardBias(ConvGeometry g, Tensor dy, Tensor db) {
         if (Staging.needed(dy, db)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doConvBackwardBias(g, s.in(dy), s.out(db));
                 s.writeBack();
             }
@@ -298,7 +317,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doPoolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doPoolForward(mode, g, s.in(x), s.out(y));
                 s.writeBack();
             }
@@ -310,7 +329,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doPoolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         if (Staging.needed(x, y, dy, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doPoolBackward(mode, g, s.in(x), s.in(y), s.in(dy), s.out(dx));
                 s.writeBack();
             }
@@ -322,7 +341,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doAdaptiveAvgPoolForward(Tensor x, Tensor y) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doAdaptiveAvgPoolForward(s.in(x), s.out(y));
                 s.writeBack();
             }
@@ -334,7 +353,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doAdaptiveAvgPoolBackward(Tensor dy, Tensor dx) {
         if (Staging.needed(dy, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doAdaptiveAvgPoolBackward(s.in(dy), s.out(dx));
                 s.writeBack();
             }
@@ -345,11 +364,8 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doCopyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
-        if (Staging.needed(src, dst)) {
-            try (Staging s = new Staging(this)) {
-                doCopyChannels(s.in(src), srcChannel, s.inOut(dst), dstChannel, channels);
-                s.writeBack();
-            }
+        if (!src.isF32Nchw()) { // one kind (checked): the elements move as they are, no widening
+            CpuElements.copyChannels(src, srcChannel, dst, dstChannel, channels);
             return;
         }
         int plane = src.dim(2) * src.dim(3);
@@ -366,7 +382,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doActivationForward(Activation f, float param, Tensor x, Tensor y) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doActivationForward(f, param, s.in(x), s.out(y));
                 s.writeBack();
             }
@@ -380,7 +396,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doActivationBackward(Activation f, float param, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         if (Staging.needed(x, y, dy, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doActivationBackward(f, param, s.in(x), s.in(y), s.in(dy), s.out(dx));
                 s.writeBack();
             }
@@ -396,7 +412,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doPreluForward(Tensor x, Tensor slope, Tensor y) {
         if (Staging.needed(x, slope, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doPreluForward(s.in(x), s.in(slope), s.out(y));
                 s.writeBack();
             }
@@ -416,7 +432,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doPreluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
         if (Staging.needed(x, slope, dy, dx, dslope)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doPreluBackward(s.in(x), s.in(slope), s.in(dy), s.out(dx), s.out(dslope));
                 s.writeBack();
             }
@@ -450,7 +466,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doSoftmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
         if (Staging.needed(logits, probs)) { // F32 NHWC: a row and its label index are in logical order
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doSoftmaxCrossEntropy(s.in(logits), labels, s.out(probs), loss);
                 s.writeBack();
             }
@@ -463,7 +479,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
         if (Staging.needed(probs, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doSoftmaxCrossEntropyBackward(s.in(probs), labels, s.out(dx));
                 s.writeBack();
             }
@@ -475,7 +491,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doMeanSquaredError(Tensor y, Tensor target, Tensor loss) {
         if (Staging.needed(y, target)) { // F32 NHWC: summed in the NCHW kernel's order, as every staged op
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doMeanSquaredError(s.in(y), s.in(target), loss);
             }
             return;
@@ -486,7 +502,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doMeanSquaredErrorBackward(Tensor y, Tensor target, Tensor dx) {
         if (Staging.needed(y, target, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doMeanSquaredErrorBackward(s.in(y), s.in(target), s.out(dx));
                 s.writeBack();
             }
@@ -498,7 +514,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected int doCountCorrect(Tensor scores, Tensor labels) {
         if (Staging.needed(scores)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 var result = doCountCorrect(s.in(scores), labels);
                 s.writeBack();
                 return result;
@@ -513,7 +529,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doLrnForward(LrnParams p, Tensor x, Tensor y) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doLrnForward(p, s.in(x), s.out(y));
                 s.writeBack();
             }
@@ -526,7 +542,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doLrnBackward(LrnParams p, Tensor x, Tensor y, Tensor dy, Tensor dx) {
         if (Staging.needed(x, y, dy, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doLrnBackward(p, s.in(x), s.in(y), s.in(dy), s.out(dx));
                 s.writeBack();
             }
@@ -539,7 +555,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doDropoutMask(Tensor mask, float ratio, long seed) {
         if (Staging.needed(mask)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doDropoutMask(s.out(mask), ratio, seed);
                 s.writeBack();
             }
@@ -558,7 +574,7 @@ public final class CpuBackend extends CheckedBackend {
                                          Tensor runningVar, Tensor savedMean, Tensor savedInvStd,
                                          double momentum, double eps) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doBatchNormForwardTraining(s.in(x), gamma, beta, s.out(y), runningMean, runningVar, savedMean, savedInvStd, momentum, eps);
                 s.writeBack();
             }
@@ -573,7 +589,7 @@ public final class CpuBackend extends CheckedBackend {
     protected void doBatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean,
                                           Tensor runningVar, double eps) {
         if (Staging.needed(x, y)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doBatchNormForwardInference(s.in(x), gamma, beta, s.out(y), runningMean, runningVar, eps);
                 s.writeBack();
             }
@@ -588,7 +604,7 @@ public final class CpuBackend extends CheckedBackend {
     protected void doBatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta, double eps) {
         if (Staging.needed(x, dy, dx)) {
-            try (Staging s = new Staging(this)) {
+            try (Staging s = staging()) {
                 doBatchNormBackward(s.in(x), s.in(dy), gamma, savedMean, savedInvStd, s.out(dx), dgamma, dbeta, eps);
                 s.writeBack();
             }
@@ -664,6 +680,7 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doClose() {
+        stagingPools.remove(); // the closing thread's; other threads' go with this backend once it is unreachable
         par.close();
     }
 }

@@ -96,6 +96,29 @@ final class CpuElements {
         }
     }
 
+    /**
+     * dst's channels [dstChannel, +channels) = src's [srcChannel, +channels), for every image and
+     * pixel; both of one type and format, so the stored bits move unchanged.
+     */
+    static void copyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int channels) {
+        Object from = floats(src) != null ? floats(src) : halves(src);
+        Object to = floats(dst) != null ? floats(dst) : halves(dst);
+        int plane = src.dim(2) * src.dim(3);
+        int srcC = src.dim(1);
+        int dstC = dst.dim(1);
+        for (int n = 0; n < src.dim(0); n++) {
+            if (src.format() == MemoryFormat.NCHW) {
+                System.arraycopy(from, (n * srcC + srcChannel) * plane, to, (n * dstC + dstChannel) * plane,
+                        channels * plane);
+                continue;
+            }
+            for (int p = 0; p < plane; p++) {
+                int pixel = n * plane + p;
+                System.arraycopy(from, pixel * srcC + srcChannel, to, pixel * dstC + dstChannel, channels);
+            }
+        }
+    }
+
     private static float[] floats(Tensor t) {
         return t.storage() instanceof HeapStorage heap ? heap.data : null;
     }

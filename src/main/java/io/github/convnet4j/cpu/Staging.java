@@ -12,19 +12,50 @@ import java.util.Map;
  * How one F32 NCHW kernel serves tensors of every type and format: the op's inputs are widened
  * into F32 NCHW scratch tensors, the kernel runs on those, and {@link #writeBack()} rounds its
  * outputs into the real tensors, as a GPU kernel computes in FP32 and rounds what it stores. One
- * staging per op call; the scratch arrays come from a per-thread pool keyed by size, so steady
- * state allocates only the small tensor objects. F32 NCHW tensors pass through untouched.
+ * staging per op call; the scratch arrays come from the backend's per-thread {@link Pool}, so
+ * steady state allocates only the small tensor objects. F32 NCHW tensors pass through untouched.
  */
 final class Staging implements AutoCloseable {
-    private static final ThreadLocal<Map<Integer, ArrayDeque<float[]>>> POOL = ThreadLocal.withInitial(HashMap::new);
+    /**
+     * Scratch arrays by size for one thread of one backend, holding at most {@link #MAX_FLOATS}
+     * (beyond, arrays are left to the garbage collector), so that a server thread that staged many
+     * batch sizes does not keep them all.
+     */
+    static final class Pool {
+        static final long MAX_FLOATS = 32L << 20; // 128 MiB per thread
+        private final Map<Integer, ArrayDeque<float[]>> bySize = new HashMap<>();
+        private long floats;
+
+        float[] take(int size) {
+            ArrayDeque<float[]> free = bySize.get(size);
+            if (free == null || free.isEmpty()) {
+                return new float[size];
+            }
+            floats -= size;
+            return free.pop();
+        }
+
+        void give(float[] array) {
+            if (floats + array.length <= MAX_FLOATS) {
+                bySize.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
+                floats += array.length;
+            }
+        }
+
+        long floats() {
+            return floats;
+        }
+    }
 
     private final Backend backend;
+    private final Pool pool;
     private final List<float[]> taken = new ArrayList<>(6);
     private final List<Tensor> targets = new ArrayList<>(3);
     private final List<Tensor> results = new ArrayList<>(3);
 
-    Staging(Backend backend) {
+    Staging(Backend backend, Pool pool) {
         this.backend = backend;
+        this.pool = pool;
     }
 
     /** Whether any of the tensors (nulls skipped) is not F32 NCHW, so that the op must be staged. */
@@ -76,9 +107,7 @@ final class Staging implements AutoCloseable {
     }
 
     private Tensor scratch(Tensor like) {
-        int size = like.size();
-        ArrayDeque<float[]> free = POOL.get().get(size);
-        float[] array = free == null || free.isEmpty() ? new float[size] : free.pop();
+        float[] array = pool.take(like.size());
         taken.add(array);
         return new Tensor(backend, like.shape(), new HeapStorage(array), false);
     }
@@ -86,10 +115,7 @@ final class Staging implements AutoCloseable {
     /** Returns the scratch arrays to this thread's pool (also when the kernel threw). */
     @Override
     public void close() {
-        Map<Integer, ArrayDeque<float[]>> pool = POOL.get();
-        for (float[] array : taken) {
-            pool.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
-        }
+        taken.forEach(pool::give);
         taken.clear();
     }
 }

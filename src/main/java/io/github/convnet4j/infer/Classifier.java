@@ -39,7 +39,10 @@ public final class Classifier implements AutoCloseable {
     private final Normalization normalization;
     private final Shape itemShape;
     private final String source;
-    private boolean closed;
+    private volatile boolean closed;
+    /** One change of activation kind at a time: two draining the replicas at once would each wait for the other's. */
+    private final Object kindChange = new Object();
+    private volatile DType activationType = DType.F32;
 
     private static final class Replica {
         final Network net;
@@ -209,16 +212,26 @@ public final class Classifier implements AutoCloseable {
      * IllegalArgumentException naming the backend where it cannot hold such tensors.
      */
     public void setActivationKind(DType type, MemoryFormat format) {
-        if (!backend.supports("allocate", type, format)) {
+        if (!backend.supports(io.github.convnet4j.backend.Op.ALLOCATE, type, format)) {
             throw new IllegalArgumentException("the " + backend.name() + " backend does not hold " + type + " " + format
                     + " tensors");
         }
+        synchronized (kindChange) {
+            if (closed) {
+                throw new IllegalStateException(source + ": the classifier is closed");
+            }
+            drainAndSet(type, format);
+        }
+    }
+
+    private void drainAndSet(DType type, MemoryFormat format) {
         List<Replica> idle = new ArrayList<>(all.size());
         try {
             while (idle.size() < all.size()) {
                 idle.add(replicas.take()); // every replica, once its call in flight is done
             }
             idle.forEach(r -> r.net.setActivationKind(type, format));
+            activationType = type;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the predictions in flight", e);
@@ -278,7 +291,9 @@ public final class Classifier implements AutoCloseable {
             if (!Float.isFinite(scores[j])) {
                 throw new IllegalStateException(source + ": the model computed a non-finite score (" + scores[j]
                         + ") for image " + j / (scores.length / images) + " of " + images
-                        + "; its weights overflow float32 arithmetic");
+                        + "; " + (activationType == DType.F32 ? "its weights overflow float32 arithmetic"
+                        : "its activations overflow " + activationType + " (F16 holds at most 65504: serve in BF16 or"
+                        + " F32)"));
             }
         }
     }

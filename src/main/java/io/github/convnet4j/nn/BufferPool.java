@@ -17,9 +17,9 @@ import java.util.Map;
  * A network's activations and gradients, reused by liveness: layers {@link #acquire} their outputs
  * and input gradients here, the network {@link #retain retains} each value it keeps and
  * {@link #release releases} it once nothing later reads it, and a tensor whose last holder let go
- * goes back on the free list of its size and kind for the next layer that asks for that many
- * elements of that type and format (in whatever shape: a view is handed out; NHWC memory only in
- * its own shape, since a channels-last tensor has no views of other shapes). Peak memory
+ * goes back on the free list of its size and type for the next layer that asks for that many
+ * elements of that type (in whatever shape and memory format: a new tensor over the same memory is
+ * handed out, since what a free tensor holds is never read). Peak memory
  * then follows the widest point of the graph rather than the sum of its layers.
  *
  * <p>Holders are counted by storage, so a view ({@link Flatten}'s reshape, an {@link Add} passing
@@ -28,7 +28,7 @@ import java.util.Map;
  */
 public final class BufferPool implements AutoCloseable {
     private final Backend backend;
-    /** Free tensors by kind and element count: one of another shape but the same size is handed out as a reshaped view. */
+    /** Free tensors by type and element count: one of another shape or format is handed out over the same memory. */
     private final Map<FreeList, ArrayDeque<Tensor>> free = new HashMap<>();
     /** Every tensor the pool made, by its storage, with how many values hold it now. */
     private final Map<Storage, Lease> leases = new IdentityHashMap<>();
@@ -37,14 +37,10 @@ public final class BufferPool implements AutoCloseable {
     private long peakBytesInUse;
     private boolean closed;
 
-    /** Which free list a tensor goes on: NHWC tensors are reused in their own shape only. */
-    private record FreeList(DType dtype, MemoryFormat format, int size, Shape nhwcShape) {
-        static FreeList of(Shape shape, DType dtype, MemoryFormat format) {
-            return new FreeList(dtype, format, shape.size(), format == MemoryFormat.NHWC ? shape : null);
-        }
-
+    /** Which free list a tensor goes on: memory of one type and size serves any shape and format. */
+    private record FreeList(DType dtype, int size) {
         static FreeList of(Tensor t) {
-            return of(t.shape(), t.dtype(), t.format());
+            return new FreeList(t.dtype(), t.size());
         }
     }
 
@@ -76,14 +72,14 @@ public final class BufferPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("buffer pool is closed");
         }
-        ArrayDeque<Tensor> list = free.get(FreeList.of(shape, dtype, format));
+        ArrayDeque<Tensor> list = free.get(new FreeList(dtype, shape.size()));
         Tensor t = list == null ? null : list.poll();
         if (t == null) {
             t = backend.allocate(shape, dtype, format);
             leases.put(t.storage(), new Lease(t));
             allocatedBytes += bytes(t);
-        } else if (!t.shape().equals(shape)) {
-            t = t.reshape(shape);
+        } else if (!t.shape().equals(shape) || t.format() != format) {
+            t = new Tensor(backend, shape, dtype, format, t.storage(), false); // contents are arbitrary: no view needed
         }
         Lease lease = leases.get(t.storage());
         lease.inUse = true;

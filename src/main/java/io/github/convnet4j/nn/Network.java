@@ -52,6 +52,10 @@ public final class Network implements AutoCloseable {
     private Tensor scores;
     private boolean closed;
     private DType activationType = DType.F32;
+    /** The key of the scores converted for the loss among the values; no layer can be named so. */
+    private static final String LOSS_INPUT = "\0loss input";
+    /** The kind of the caller's input, when the entry cast changed it (null otherwise): the input gradient's kind. */
+    private Tensor castFrom;
     private MemoryFormat activationFormat = MemoryFormat.NCHW;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
@@ -157,6 +161,10 @@ public final class Network implements AutoCloseable {
     public void setActivationKind(DType type, MemoryFormat format) {
         java.util.Objects.requireNonNull(type, "activation type");
         java.util.Objects.requireNonNull(format, "activation memory format");
+        if (!backend.supports(io.github.convnet4j.backend.Op.ALLOCATE, type, format)) {
+            throw new IllegalArgumentException("activations in " + type + " " + format + ": the " + backend.name()
+                    + " backend does not hold such tensors");
+        }
         this.activationType = type;
         this.activationFormat = format;
     }
@@ -175,9 +183,11 @@ public final class Network implements AutoCloseable {
         checkInput(x);
         startPass();
         MemoryFormat format = x.rank() == 4 ? activationFormat : MemoryFormat.NCHW;
+        castFrom = null;
         if (x.dtype() == activationType && x.format() == format) {
             values.put(Graph.INPUT, x);
         } else { // the entry cast: the network's own copy, returned to the pool when nothing reads it any more
+            castFrom = x;
             Tensor cast = pool.acquire(x.shape(), activationType, format);
             backend.convert(x, cast);
             hold(values, Graph.INPUT, cast);
@@ -240,6 +250,7 @@ public final class Network implements AutoCloseable {
         }
         Tensor f32 = pool.acquire(out.shape());
         backend.convert(out, f32);
+        hold(values, LOSS_INPUT, f32); // held, so no layer's buffer can come back on top of it before the next pass
         return f32;
     }
 
@@ -282,6 +293,12 @@ public final class Network implements AutoCloseable {
         }
         scores = out;
         inputGradient = gradients.get(Graph.INPUT);
+        if (inputGradient != null && castFrom != null) { // the entry cast's backward: dL/dx in x's own kind
+            Tensor dx = pool.acquire(castFrom.shape(), castFrom.dtype(), castFrom.format());
+            backend.convert(inputGradient, dx);
+            hold(gradients, LOSS_INPUT, dx);
+            inputGradient = dx;
+        }
         return loss;
     }
 

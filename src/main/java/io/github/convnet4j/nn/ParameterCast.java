@@ -10,7 +10,9 @@ import io.github.convnet4j.tensor.Tensor;
  * BF16/F16 or NHWC input the layer computes with a copy of the value in the input's kind, made
  * fresh on each forward, and its op writes dθ in that kind, which {@link #storeGradient()} widens
  * into the master gradient (the cast's backward). For F32 NCHW inputs it hands out the parameter's
- * own tensors and copies nothing, so FP32 training is unchanged.
+ * own tensors and copies nothing, so FP32 training is unchanged. The copy is made on every forward
+ * even when the weights did not change (inference): a parameter has no version to compare, and the
+ * cast costs one pass over the weights, small beside the op that reads them.
  */
 final class ParameterCast implements AutoCloseable {
     private final Backend backend;
@@ -31,6 +33,7 @@ final class ParameterCast implements AutoCloseable {
         Tensor master = parameter.value();
         MemoryFormat format = master.rank() == 4 ? like.format() : MemoryFormat.NCHW;
         if (like.dtype() == master.dtype() && format == master.format()) {
+            close(); // back to FP32: copies of another kind would only hold memory
             gradient = parameter.gradient();
             return master;
         }

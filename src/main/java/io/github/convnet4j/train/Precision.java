@@ -47,7 +47,7 @@ public enum Precision {
      * can hold them (a one-line error naming the backend, type and format where it cannot).
      */
     public void applyTo(Network net, MemoryFormat format) {
-        if (!net.backend().supports("allocate", activationType, format)) {
+        if (!net.backend().supports(io.github.convnet4j.backend.Op.ALLOCATE, activationType, format)) {
             throw new IllegalArgumentException("--precision " + name().toLowerCase(Locale.ROOT)
                     + (format == MemoryFormat.NHWC ? " --channels-last" : "") + ": the " + net.backend().name()
                     + " backend does not hold " + activationType + " " + format + " tensors (yet); the cpu backend"

@@ -79,11 +79,19 @@ public final class Trainer {
     /** This trainer's replica role, or null when it trains alone. */
     private final DataParallel replica;
     /**
-     * F16 activations' loss scaler (null otherwise): BF16 has FP32's exponent range, so only F16
-     * gradients underflow without one. Not kept in checkpoints: a resumed run starts again at 2^16
-     * and finds its scale within a few skipped steps, as a fresh GradScaler does.
+     * F16 activations' loss scaler (null otherwise), made when {@link #fit} starts unless one was
+     * given: BF16 has FP32's exponent range, so only F16 gradients underflow without one. Not kept in
+     * checkpoints: a resumed run starts again at 2^16 and finds its scale within a few skipped steps,
+     * as a fresh GradScaler does.
      */
-    private final DynamicLossScaler lossScaler;
+    private DynamicLossScaler lossScaler;
+    /** Items of this epoch's skipped steps (global counts, the same on every replica). */
+    private long skippedItems;
+    /**
+     * Below this scale no F16 gradient can be finite and representable at once (2^-24 is F16's
+     * smallest subnormal): training has diverged rather than met a transient overflow.
+     */
+    static final float MIN_LOSS_SCALE = 0x1p-24f;
 
     /** @param modelMetadata what the model file should carry (class names, normalisation...) */
     public Trainer(Network net, Optimizer opt, Config config, Map<String, String> modelMetadata, Consumer<String> log) {
@@ -103,10 +111,18 @@ public final class Trainer {
         this.modelMetadata = Map.copyOf(modelMetadata);
         this.replica = replica;
         this.log = replica == null || replica.leads() ? log : line -> { };
-        this.lossScaler = net.activationType() == io.github.convnet4j.tensor.DType.F16 ? new DynamicLossScaler() : null;
     }
 
-    /** The F16 loss scaler, empty unless the network's activations are F16. */
+    /**
+     * Scales the loss with this scaler (another initial scale or growth interval than
+     * GradScaler's defaults, or a scaler for FP32 training); call before {@link #fit}.
+     */
+    public Trainer useLossScaler(DynamicLossScaler scaler) {
+        this.lossScaler = java.util.Objects.requireNonNull(scaler, "loss scaler");
+        return this;
+    }
+
+    /** The loss scaler: the one given, or the F16 one {@link #fit} made; empty otherwise. */
     public java.util.Optional<DynamicLossScaler> lossScaler() {
         return java.util.Optional.ofNullable(lossScaler);
     }
@@ -141,6 +157,9 @@ public final class Trainer {
                 throw new UncheckedIOException("reading the best epoch's weights failed: " + e.getMessage(), e);
             }
         }
+        if (lossScaler == null && net.activationType() == io.github.convnet4j.tensor.DType.F16) {
+            lossScaler = new DynamicLossScaler();
+        }
         Backend b = net.backend();
         net.setInputGradientNeeded(false);
         ReplicaShard shard = replica == null ? ReplicaShard.WHOLE : replica.shard();
@@ -162,6 +181,7 @@ public final class Trainer {
                 opt.setLearningRate((float) lr);
                 long start = System.nanoTime();
                 b.fill(lossSum, 0f);
+                skippedItems = 0;
                 loader.startEpoch(epoch);
                 int batches = loader.batchesPerEpoch();
                 long correct = 0;
@@ -181,9 +201,11 @@ public final class Trainer {
                     correct = (long) totals[1];
                     replica.synchronizeState("at the end of epoch " + (epoch + 1));
                 }
+                loss *= train.size() / (double) (train.size() - skippedItems); // the mean over the steps taken
                 double trainSeconds = (System.nanoTime() - start) / 1e9;
                 long evalStart = System.nanoTime();
-                if (!Double.isFinite(loss)) {
+                boolean noStepTaken = skippedItems == train.size(); // every F16 step skipped: no loss to show
+                if (!Double.isFinite(loss) && !noStepTaken) {
                     throw new TrainingDivergedException("epoch " + (epoch + 1) + ": the loss became " + loss
                             + "; stopped. " + (config.checkpointDir() == null ? "No checkpoint was configured."
                             : "The last good checkpoint, " + config.checkpointDir().resolve(CHECKPOINT_FILE)
@@ -286,8 +308,10 @@ public final class Trainer {
                      Tensor lossSum) {
         if (batch.size() == 0) { // a short last batch left this replica nothing: it still joins the step
             replica.reduceGradients(0, globalItems);
-            if (replica.reducesGradients() && gradientsFinite()) {
-                opt.step(net.parameters());
+            if (replica.reducesGradients()) {
+                if (gradientsFinite(globalItems)) {
+                    opt.step(net.parameters());
+                }
             }
             replica.afterStep();
             return 0;
@@ -306,13 +330,14 @@ public final class Trainer {
                 correct = b.countCorrect(net.lastScores(), ts);
             }
         }
-        // The batch loss is a mean over its items: weighting it by size/total makes the epoch loss the
-        // mean over all items, with a short last batch counting for its items only.
-        b.axpy((float) batch.size() / train.size(), loss, lossSum);
         if (replica != null) {
             replica.reduceGradients(batch.size(), globalItems);
         }
-        if (gradientsFinite()) {
+        if (gradientsFinite(globalItems)) {
+            // The batch loss is a mean over its items: weighting it by size/total makes the epoch loss the
+            // mean over all items, with a short last batch counting for its items only. A skipped step's
+            // loss is left out (an F16 forward that overflowed has no finite one).
+            b.axpy((float) batch.size() / train.size(), loss, lossSum);
             opt.step(net.parameters());
         }
         if (replica != null) {
@@ -327,11 +352,22 @@ public final class Trainer {
 
     /**
      * Without a loss scaler, true. With one: divides the (reduced) gradients by the scale and says
-     * whether they are all finite; if not, the step is skipped and the scale lowered. Replicas
-     * decide alike, since they check the same all-reduced gradients.
+     * whether they are all finite; if not, the step of {@code globalItems} is skipped and the scale
+     * lowered, and a scale below {@link #MIN_LOSS_SCALE} ends training. Replicas that all-reduce
+     * their gradients every step decide alike (they check the same sums); with {@code --sync-every
+     * K > 1} each replica's scaler skips its own steps, as local SGD lets each replica step alone.
      */
-    private boolean gradientsFinite() {
-        return lossScaler == null || lossScaler.unscaleAndCheck(net.parameters());
+    private boolean gradientsFinite(int globalItems) {
+        if (lossScaler == null || lossScaler.unscaleAndCheck(net.parameters())) {
+            return true;
+        }
+        skippedItems += globalItems;
+        if (lossScaler.scale() < MIN_LOSS_SCALE) {
+            throw new TrainingDivergedException("the F16 gradients are not finite at any loss scale: the scale fell to "
+                    + lossScaler.scale() + " after " + lossScaler.skippedSteps() + " skipped steps (train with"
+                    + " --precision bf16, which has FP32's range, or fp32)");
+        }
+        return false;
     }
 
     private void writeCheckpoint(Checkpoint.Progress progress) {

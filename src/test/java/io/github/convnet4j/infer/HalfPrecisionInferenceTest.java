@@ -86,6 +86,43 @@ class HalfPrecisionInferenceTest {
     }
 
     @Test
+    void changingKindsWhileServingNeitherDeadlocksNorMixesReplicas() throws Exception {
+        List<List<Prediction>> f32 = predictions(DType.F32, MemoryFormat.NCHW);
+        CpuBackend cpu = new CpuBackend(2);
+        Classifier c = Classifier.load(model, cpu, 3);
+        try {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+            for (int w = 0; w < 2; w++) { // two threads switching kinds back and forth at once
+                int which = w;
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        c.setActivationKind((i + which) % 2 == 0 ? DType.BF16 : DType.F32, MemoryFormat.NCHW);
+                    }
+                }));
+            }
+            for (int w = 0; w < 2; w++) { // and two serving meanwhile: every answer is FP32's or BF16's
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 40; i++) {
+                        int top = c.predict(test.item(i), 1).get(0).classIndex();
+                        assertTrue(top >= 0 && top < 10);
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : work) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS); // a deadlock would time out here
+            }
+            pool.shutdown();
+            c.setActivationKind(DType.F32, MemoryFormat.NCHW);
+            assertEquals(f32.get(0).get(0).classIndex(), c.predict(test.item(0), 1).get(0).classIndex());
+        } finally {
+            c.close();
+            cpu.close();
+        }
+        assertThrows(IllegalStateException.class, () -> c.setActivationKind(DType.BF16, MemoryFormat.NCHW));
+    }
+
+    @Test
     void aBackendWithoutHalfTensorsRefusesInOneLine() throws Exception {
         try (ForwardingBackend fb = new ForwardingBackend(true); Classifier c = Classifier.load(model, fb, 2)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

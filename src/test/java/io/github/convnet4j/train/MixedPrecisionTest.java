@@ -227,30 +227,97 @@ class MixedPrecisionTest {
     }
 
     @Test
-    void aSkippedF16StepLeavesTheWeightsAsTheyWere() {
-        Dataset one = train.head(100); // one step
+    void aSkippedF16StepLeavesTheWeightsAsTheyWereAndItsLossOut() {
+        Dataset two = train.head(200); // two steps of 100
         try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("lenet", cpu, train.itemShape(), 10, SEED);
              Optimizer opt = new Adam(1e-3f)) {
             net.setActivationKind(DType.F16, MemoryFormat.NCHW);
             List<float[]> before = new ArrayList<>();
             net.parameters().forEach(p -> before.add(p.value().toArray()));
-            Trainer trainer = new Trainer(net, opt, epochs(1), Map.of(), s -> { });
-            trainer.fit(one, test, norm, null);
-            boolean skipped = trainer.lossScaler().orElseThrow().skippedSteps() == 1;
-            boolean same = true;
+            // 1e38 times any gradient overflows F16: the first step must be skipped, the second (at 5e37) too...
+            DynamicLossScaler scaler = new DynamicLossScaler(1e38f, 2f, 0.5f, 2000);
+            Trainer trainer = new Trainer(net, opt, epochs(1), Map.of(), s -> { }).useLossScaler(scaler);
+            List<EpochRecord> h = trainer.fit(two, test, norm, null);
+            assertEquals(2, scaler.skippedSteps());
+            assertEquals(2.5e37f, scaler.scale(), 1e31f, "halved once per skipped step");
             for (int i = 0; i < before.size(); i++) {
-                same &= java.util.Arrays.equals(before.get(i), net.parameters().get(i).value().toArray());
+                assertArrayEquals(before.get(i), net.parameters().get(i).value().toArray(), 0f,
+                        net.parameters().get(i).name() + " untouched by skipped steps");
             }
-            assertEquals(skipped, same, "a step is skipped exactly when the weights did not move (skipped: " + skipped + ")");
-            assertTrue(skipped, "LeNet's first F16 step at 2^16 overflows (measured), so this test sees a skip");
+            assertTrue(Double.isNaN(h.get(0).loss()), "no step taken: no epoch loss, and no divergence either");
         }
+        try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("lenet", cpu, train.itemShape(), 10, SEED);
+             Optimizer opt = new Adam(1e-3f)) {
+            net.setActivationKind(DType.F16, MemoryFormat.NCHW);
+            DynamicLossScaler scaler = new DynamicLossScaler(1e38f, 2f, 1e-37f, 2000); // back to ~10 after one skip
+            Trainer trainer = new Trainer(net, opt, epochs(1), Map.of(), s -> { }).useLossScaler(scaler);
+            List<EpochRecord> h = trainer.fit(two, test, norm, null);
+            assertEquals(1, scaler.skippedSteps());
+            assertTrue(Double.isFinite(h.get(0).loss()) && h.get(0).loss() > 1, "the taken step's loss alone: "
+                    + h.get(0).loss());
+        }
+    }
+
+    @Test
+    void gradientsThatAreNeverFiniteEndTrainingNamingF16() {
+        try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("lenet", cpu, train.itemShape(), 10, SEED);
+             Optimizer opt = new Adam(1e-3f)) {
+            net.setActivationKind(DType.F16, MemoryFormat.NCHW);
+            // NaN scores make every gradient NaN at every scale (in conv1 a ReLU would swallow them)
+            cpu.fill(net.parameters().get(net.parameters().size() - 1).value(), Float.NaN);
+            Trainer trainer = new Trainer(net, opt, epochs(2), Map.of(), s -> { }) // 40 steps of 100
+                    .useLossScaler(new DynamicLossScaler(1f, 2f, 0.5f, 2000));
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                    () -> trainer.fit(train, test, norm, null));
+            assertTrue(e.getMessage().contains("not finite at any loss scale") && e.getMessage().contains("bf16"),
+                    e.getMessage());
+            assertEquals(25, trainer.lossScaler().orElseThrow().skippedSteps(), "1 → 2^-25 < 2^-24 in 25 halvings");
+        }
+    }
+
+    @Test
+    void theInputGradientComesBackInTheInputsKind() {
+        try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("lenet", cpu, train.itemShape(), 10, SEED);
+             Tensor x = cpu.tensor(new float[4 * 784], Shape.of(4, 1, 28, 28));
+             Tensor t = cpu.tensor(new float[]{1, 2, 3, 4}, Shape.of(4))) {
+            net.gradient(x, t);
+            float[] f32 = net.inputGradient().toArray();
+            net.setActivationKind(DType.BF16, MemoryFormat.NHWC);
+            net.gradient(x, t);
+            assertTrue(net.inputGradient().isF32Nchw(), "dL/dx in x's kind, not the cast copy's: " + net.inputGradient());
+            assertArrayEquals(f32, net.inputGradient().toArray(), 0.05f * max(f32));
+        }
+    }
+
+    private static float max(float[] a) {
+        float m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    @Test
+    void channelsLastSharesMemoryByLivenessAsNchwDoes() {
+        long[] bytes = new long[2];
+        MemoryFormat[] formats = {MemoryFormat.NCHW, MemoryFormat.NHWC};
+        for (int f = 0; f < 2; f++) {
+            try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("resnet20", cpu, train.itemShape(), 10, SEED);
+                 Tensor x = cpu.allocate(Shape.of(4, 1, 28, 28));
+                 Tensor t = cpu.tensor(new float[]{1, 2, 3, 4}, Shape.of(4))) {
+                net.setActivationKind(DType.BF16, formats[f]);
+                net.gradient(x, t);
+                bytes[f] = net.bufferPool().allocatedBytes();
+            }
+        }
+        assertEquals(bytes[0], bytes[1], "NHWC values reuse free memory of any shape, as NCHW ones do");
     }
 
     @Test
     void steadyStateMixedPrecisionTrainingAllocatesNoTensors() {
         try (CpuBackend cpu = new CpuBackend(2); Network net = Models.build("resnet20", cpu, train.itemShape(), 10, SEED);
              Optimizer opt = new Adam(1e-3f);
-             Tensor x = cpu.allocate(Shape.of(4, 1, 28, 28));
+             Tensor x = cpu.tensor(images(4), Shape.of(4, 1, 28, 28));
              Tensor t = cpu.tensor(new float[]{1, 2, 3, 4}, Shape.of(4))) {
             net.setActivationKind(DType.BF16, MemoryFormat.NHWC);
             net.gradient(x, t);
@@ -262,6 +329,14 @@ class MixedPrecisionTest {
             }
             assertEquals(bytes, net.bufferPool().allocatedBytes(), "the pool made nothing new after the first step");
         }
+    }
+
+    private static float[] images(int n) {
+        float[] x = new float[n * 784];
+        for (int i = 0; i < n; i++) {
+            norm.apply(train.item(i), 1, 784, x, i * 784);
+        }
+        return x;
     }
 
     @Test

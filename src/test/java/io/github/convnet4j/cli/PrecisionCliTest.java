@@ -1,0 +1,50 @@
+package io.github.convnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train --precision and --channels-last from the command line (issue 12). */
+class PrecisionCliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void fp16ChannelsLastTrainsAndLogsItsLossScale() {
+        CliRun.Result r = CliRun.run("train", "--model", "lenet", "--device", "cpu", "--epochs", "1", "--limit", "400",
+                "--precision", "fp16", "--channels-last", "--run-dir", dir.resolve("f16").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("backend cpu, FP16 activations, channels-last"), r.out());
+        assertTrue(r.out().matches("(?s).*epoch: 1 loss:\\d+\\.\\d+ .*F16 loss scale \\d+, \\d+ steps skipped.*"), r.out());
+    }
+
+    @Test
+    void bf16NeedsNoLossScale() {
+        CliRun.Result r = CliRun.run("train", "--model", "lenet", "--device", "cpu", "--epochs", "1", "--limit", "200",
+                "--precision", "BF16", "--run-dir", dir.resolve("bf16").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("backend cpu, BF16 activations") && !r.out().contains("loss scale"), r.out());
+    }
+
+    @Test
+    void badPrecisionOptionsAreOneLineErrors() {
+        String[][] cases = {
+            {"convnet4j: --precision 'fp8': expected fp32, tf32, bf16 or fp16", "--precision", "fp8"},
+            {"convnet4j: --precision tf32 asks for TF32 tensor cores and --no-tf32 forbids them: give one of the two",
+                "--precision", "tf32", "--no-tf32"},
+        };
+        for (String[] c : cases) {
+            String[] args = new String[c.length + 2];
+            args[0] = "train";
+            args[1] = "--run-dir";
+            args[2] = dir.resolve("bad").toString();
+            System.arraycopy(c, 1, args, 3, c.length - 1);
+            CliRun.Result r = CliRun.run(args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            assertEquals(c[0], r.errLine());
+        }
+    }
+}
