@@ -10,48 +10,91 @@ import java.util.Locale;
  * a tensor has its constant).
  */
 public enum Op {
+    /** {@link Backend#allocate}. */
     ALLOCATE(false),
+    /** {@link Backend#upload}. */
     UPLOAD(false),
+    /** {@link Backend#download}. */
     DOWNLOAD(false),
+    /** {@link Backend#copy}. */
     COPY(true),
+    /** {@link Backend#convert}. */
     CONVERT(false),
+    /** {@link Backend#fill}. */
     FILL(false),
+    /** {@link Backend#gemm}. */
     GEMM(false),
+    /** {@link Backend#addRowVector}. */
     ADD_ROW_VECTOR(false),
+    /** {@link Backend#sumRows}. */
     SUM_ROWS(false),
+    /** {@link Backend#axpy}. */
     AXPY(true),
+    /** {@link Backend#scale}. */
     SCALE(false),
+    /** {@link Backend#multiply}. */
     MULTIPLY(true),
+    /** {@link Backend#sumOfSquares}. */
     SUM_OF_SQUARES(false),
+    /** {@link Backend#convForward}. */
     CONV_FORWARD(false),
+    /** {@link Backend#convBackwardData}. */
     CONV_BACKWARD_DATA(false),
+    /** {@link Backend#convBackwardFilter}. */
     CONV_BACKWARD_FILTER(false),
+    /** {@link Backend#convBackwardBias}. */
     CONV_BACKWARD_BIAS(false),
+    /** {@link Backend#poolForward}. */
     POOL_FORWARD(false),
+    /** {@link Backend#poolBackward}. */
     POOL_BACKWARD(false),
+    /** {@link Backend#adaptiveAvgPoolForward}. */
     ADAPTIVE_AVG_POOL_FORWARD(false),
+    /** {@link Backend#adaptiveAvgPoolBackward}. */
     ADAPTIVE_AVG_POOL_BACKWARD(false),
+    /** {@link Backend#copyChannels}. */
     COPY_CHANNELS(false),
+    /** {@link Backend#activationForward}. */
     ACTIVATION_FORWARD(true),
+    /** {@link Backend#activationBackward}. */
     ACTIVATION_BACKWARD(true),
+    /** {@link Backend#preluForward}. */
     PRELU_FORWARD(false),
+    /** {@link Backend#preluBackward}. */
     PRELU_BACKWARD(false),
+    /** {@link Backend#softmaxCrossEntropy}. */
     SOFTMAX_CROSS_ENTROPY(true),
+    /** {@link Backend#softmaxCrossEntropyBackward}. */
     SOFTMAX_CROSS_ENTROPY_BACKWARD(true),
+    /** {@link Backend#meanSquaredError}. */
     MEAN_SQUARED_ERROR(true),
+    /** {@link Backend#meanSquaredErrorBackward}. */
     MEAN_SQUARED_ERROR_BACKWARD(true),
+    /** {@link Backend#countCorrect}. */
     COUNT_CORRECT(false),
+    /** {@link Backend#lrnForward}. */
     LRN_FORWARD(false),
+    /** {@link Backend#lrnBackward}. */
     LRN_BACKWARD(false),
+    /** {@link Backend#dropoutMask}. */
     DROPOUT_MASK(false),
+    /** {@link Backend#batchNormForwardTraining}. */
     BATCH_NORM_FORWARD_TRAINING(false),
+    /** {@link Backend#batchNormForwardInference}. */
     BATCH_NORM_FORWARD_INFERENCE(false),
+    /** {@link Backend#batchNormBackward}. */
     BATCH_NORM_BACKWARD(false),
+    /** {@link Backend#sgdStep}. */
     SGD_STEP(true),
+    /** {@link Backend#momentumStep}. */
     MOMENTUM_STEP(true),
+    /** {@link Backend#nesterovStep}. */
     NESTEROV_STEP(true),
+    /** {@link Backend#adaGradStep}. */
     ADA_GRAD_STEP(true),
+    /** {@link Backend#rmsPropStep}. */
     RMS_PROP_STEP(true),
+    /** {@link Backend#adamStep}. */
     ADAM_STEP(true);
 
     private final boolean pairsElements;
