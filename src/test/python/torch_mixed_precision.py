@@ -16,13 +16,16 @@ shapes: 2*MACs forward, 3x that for forward + backward). --smoke runs every part
 1.13 here) so that the script is known to run before device time is spent on it.
 
 The networks are those of convnet4j's models (same parameter counts, asserted below: ResNet-50
-25,557,032, AlexNet 61,100,840, LeNet 61,706), written out here because the device has no torchvision.
+25,557,032, AlexNet 61,100,840, LeNet 61,706), written out (or taken from torch_reference.py) because
+the device has no torchvision.
 """
 import argparse
 import time
 
 import torch
 import torch.nn as nn
+
+from torch_reference import alexnet as alexnet_lrn, lenet  # the same networks as the FP32 benchmark
 
 
 class Bottleneck(nn.Module):
@@ -66,23 +69,6 @@ def alexnet_torchvision(classes=1000):
         nn.ReLU(inplace=True), nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
         nn.AdaptiveAvgPool2d(6), nn.Flatten(), nn.Dropout(0.5), nn.Linear(9216, 4096), nn.ReLU(inplace=True),
         nn.Dropout(0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Linear(4096, classes))
-
-
-def alexnet_lrn(classes=1000):
-    return nn.Sequential(
-        nn.Conv2d(3, 64, 11, 4, 2), nn.ReLU(), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), nn.MaxPool2d(3, 2),
-        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), nn.MaxPool2d(3, 2),
-        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(), nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Flatten(),
-        nn.Dropout(0.5), nn.Linear(9216, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, 4096), nn.ReLU(),
-        nn.Linear(4096, classes))
-
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-        nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10))
 
 
 def parameters(net):

@@ -1,15 +1,12 @@
 package io.github.convnet4j.cpu;
 
-import io.github.convnet4j.tensor.Storage;
-
 /**
  * CPU tensor memory for BF16 or F16: the 16-bit patterns in a Java short array, exactly the bits a
  * GPU would hold, so that what the CPU stores rounds as the GPU stores. Which of the two types the
  * bits are is the tensor's {@code dtype()}.
  */
-final class HalfStorage implements Storage {
+final class HalfStorage extends HostMemory {
     final short[] bits;
-    private volatile boolean closed;
 
     HalfStorage(int size) {
         this.bits = new short[size];
@@ -18,16 +15,5 @@ final class HalfStorage implements Storage {
     @Override
     public long bytes() {
         return (long) bits.length * Short.BYTES;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    /** As {@link HeapStorage}: nothing to free, but a use after close becomes an error. */
-    @Override
-    public void close() {
-        closed = true;
     }
 }

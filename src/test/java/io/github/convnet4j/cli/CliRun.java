@@ -30,6 +30,23 @@ final class CliRun {
     private CliRun() {
     }
 
+    /**
+     * Runs {@code train --run-dir <dir>/bad} with each case's options (case[1..]) and asserts exit
+     * code 2 with case[0] as stderr's one line.
+     */
+    static void assertTrainRefuses(java.nio.file.Path dir, String[][] cases) {
+        for (String[] c : cases) {
+            String[] args = new String[c.length + 2];
+            args[0] = "train";
+            args[1] = "--run-dir";
+            args[2] = dir.resolve("bad").toString();
+            System.arraycopy(c, 1, args, 3, c.length - 1);
+            Result r = run(args);
+            org.junit.jupiter.api.Assertions.assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            org.junit.jupiter.api.Assertions.assertEquals(c[0], r.errLine());
+        }
+    }
+
     static synchronized Result run(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;

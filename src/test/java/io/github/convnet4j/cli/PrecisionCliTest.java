@@ -36,15 +36,6 @@ class PrecisionCliTest {
             {"convnet4j: --precision tf32 asks for TF32 tensor cores and --no-tf32 forbids them: give one of the two",
                 "--precision", "tf32", "--no-tf32"},
         };
-        for (String[] c : cases) {
-            String[] args = new String[c.length + 2];
-            args[0] = "train";
-            args[1] = "--run-dir";
-            args[2] = dir.resolve("bad").toString();
-            System.arraycopy(c, 1, args, 3, c.length - 1);
-            CliRun.Result r = CliRun.run(args);
-            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
-            assertEquals(c[0], r.errLine());
-        }
+        CliRun.assertTrainRefuses(dir, cases);
     }
 }

@@ -54,15 +54,6 @@ class ReplicasCliTest {
             {"convnet4j: --replicas 3 is more than --batch 2: every replica needs at least one image of each batch"
                     + " (--batch is the global batch)", "--replicas", "3", "--batch", "2"},
         };
-        for (String[] c : cases) {
-            String[] args = new String[c.length + 2];
-            args[0] = "train";
-            args[1] = "--run-dir";
-            args[2] = dir.resolve("bad").toString();
-            System.arraycopy(c, 1, args, 3, c.length - 1);
-            CliRun.Result r = CliRun.run(args);
-            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
-            assertEquals(c[0], r.errLine());
-        }
+        CliRun.assertTrainRefuses(dir, cases);
     }
 }
