@@ -6,7 +6,6 @@ import io.github.convnet4j.backend.ConvGeometry;
 import io.github.convnet4j.backend.DropoutHash;
 import io.github.convnet4j.backend.LrnParams;
 import io.github.convnet4j.backend.Op;
-import io.github.convnet4j.backend.Op;
 import io.github.convnet4j.backend.OpChecks;
 import io.github.convnet4j.backend.PoolGeometry;
 import io.github.convnet4j.backend.PoolMode;
@@ -31,7 +30,9 @@ public final class CpuBackend extends CheckedBackend {
     private final CpuPooling pooling;
     private final CpuNormalization norm;
     /** Each thread's scratch for staged ops (BF16, F16, NHWC), capped; dropped with the backend. */
-    private final ThreadLocal<Staging.Pool> stagingPools = ThreadLocal.withInitial(Staging.Pool::new);
+    private final ThreadLocal<Staging.Pool> stagingPools = ThreadLocal.withInitial(this::newStagingPool);
+    /** Every thread's pool, so that closing the backend empties them all (a thread may outlive it). */
+    private final java.util.Queue<Staging.Pool> allStagingPools = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -78,9 +79,10 @@ public final class CpuBackend extends CheckedBackend {
     protected void requireHeld(String op, String arg, Tensor t) {
         boolean fits = t.dtype() == DType.F32 ? t.storage() instanceof HeapStorage : t.storage() instanceof HalfStorage;
         if (!fits) {
+            String holds = t.storage() instanceof HalfStorage ? "16-bit values"
+                    : t.storage() instanceof HeapStorage ? "F32 values" : "memory of no CPU storage class";
             throw new IllegalArgumentException(op + ": " + arg + " is a " + t.dtype() + " tensor over "
-                    + t.storage().getClass().getSimpleName() + " memory, which holds "
-                    + (t.storage() instanceof HalfStorage ? "16-bit" : "F32") + " values");
+                    + t.storage().getClass().getSimpleName() + ", which holds " + holds);
         }
     }
 
@@ -124,6 +126,12 @@ public final class CpuBackend extends CheckedBackend {
     @Override
     protected void doFill(Tensor t, float value) {
         CpuElements.fill(t, value);
+    }
+
+    private Staging.Pool newStagingPool() {
+        Staging.Pool pool = new Staging.Pool();
+        allStagingPools.add(pool);
+        return pool;
     }
 
     private Staging staging() {
@@ -680,7 +688,8 @@ public final class CpuBackend extends CheckedBackend {
 
     @Override
     protected void doClose() {
-        stagingPools.remove(); // the closing thread's; other threads' go with this backend once it is unreachable
+        allStagingPools.forEach(Staging.Pool::clear); // every thread's scratch, not only the closing thread's
+        stagingPools.remove();
         par.close();
     }
 }

@@ -22,11 +22,21 @@ final class Staging implements AutoCloseable {
      * batch sizes does not keep them all.
      */
     static final class Pool {
-        static final long MAX_FLOATS = 32L << 20; // 128 MiB per thread
+        /**
+         * 128 MiB per thread: the CPU's 16-bit path is a reference, and larger scratch (a ResNet-50
+         * at 224² and batch 40 stages 32 M floats in one op) is allocated per call instead.
+         */
+        static final long MAX_FLOATS = 32L << 20;
         private final Map<Integer, ArrayDeque<float[]>> bySize = new HashMap<>();
         private long floats;
 
-        float[] take(int size) {
+        /** Forgets every array (the backend closed); only its own thread uses a pool otherwise, but close may come from any. */
+        synchronized void clear() {
+            bySize.clear();
+            floats = 0;
+        }
+
+        synchronized float[] take(int size) {
             ArrayDeque<float[]> free = bySize.get(size);
             if (free == null || free.isEmpty()) {
                 return new float[size];
@@ -35,7 +45,7 @@ final class Staging implements AutoCloseable {
             return free.pop();
         }
 
-        void give(float[] array) {
+        synchronized void give(float[] array) {
             if (floats + array.length <= MAX_FLOATS) {
                 bySize.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
                 floats += array.length;

@@ -291,9 +291,8 @@ public final class Classifier implements AutoCloseable {
             if (!Float.isFinite(scores[j])) {
                 throw new IllegalStateException(source + ": the model computed a non-finite score (" + scores[j]
                         + ") for image " + j / (scores.length / images) + " of " + images
-                        + "; " + (activationType == DType.F32 ? "its weights overflow float32 arithmetic"
-                        : "its activations overflow " + activationType + " (F16 holds at most 65504: serve in BF16 or"
-                        + " F32)"));
+                        + "; " + (activationType == DType.F16 ? "its activations overflow F16 (at most 65504): serve"
+                        + " in BF16 or F32" : "its weights overflow " + activationType + " arithmetic"));
             }
         }
     }
@@ -338,6 +337,12 @@ public final class Classifier implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (kindChange) { // not while a kind change is draining the replicas
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         if (closed) {
             return;
         }

@@ -85,7 +85,9 @@ public final class Trainer {
      * as a fresh GradScaler does.
      */
     private DynamicLossScaler lossScaler;
-    /** Items of this epoch's skipped steps (global counts, the same on every replica). */
+    /** Whether the scaler came from {@link #useLossScaler} (kept across fits) or is F16's own (fresh per fit). */
+    private boolean scalerGiven;
+    /** This replica's items in this epoch's skipped steps (summed over replicas at the epoch's end). */
     private long skippedItems;
     /**
      * Below this scale no F16 gradient can be finite and representable at once (2^-24 is F16's
@@ -119,6 +121,7 @@ public final class Trainer {
      */
     public Trainer useLossScaler(DynamicLossScaler scaler) {
         this.lossScaler = java.util.Objects.requireNonNull(scaler, "loss scaler");
+        this.scalerGiven = true;
         return this;
     }
 
@@ -157,8 +160,8 @@ public final class Trainer {
                 throw new UncheckedIOException("reading the best epoch's weights failed: " + e.getMessage(), e);
             }
         }
-        if (lossScaler == null && net.activationType() == io.github.convnet4j.tensor.DType.F16) {
-            lossScaler = new DynamicLossScaler();
+        if (!scalerGiven) { // F16's own scaler, fresh for each fit as a new GradScaler would be
+            lossScaler = net.activationType() == io.github.convnet4j.tensor.DType.F16 ? new DynamicLossScaler() : null;
         }
         Backend b = net.backend();
         net.setInputGradientNeeded(false);
@@ -195,16 +198,19 @@ public final class Trainer {
                     }
                 }
                 double loss = lossSum.toArray()[0];
+                long skipped = skippedItems;
                 if (replica != null) {
-                    double[] totals = replica.sum(loss, correct);
+                    double[] totals = replica.sum(loss, correct, skipped);
                     loss = totals[0];
                     correct = (long) totals[1];
+                    skipped = (long) totals[2];
                     replica.synchronizeState("at the end of epoch " + (epoch + 1));
                 }
-                loss *= train.size() / (double) (train.size() - skippedItems); // the mean over the steps taken
+                long taken = train.size() - skipped; // loss and accuracy are over the items of the steps taken
+                loss *= train.size() / (double) taken;
                 double trainSeconds = (System.nanoTime() - start) / 1e9;
                 long evalStart = System.nanoTime();
-                boolean noStepTaken = skippedItems == train.size(); // every F16 step skipped: no loss to show
+                boolean noStepTaken = taken == 0; // every F16 step skipped: no loss to show
                 if (!Double.isFinite(loss) && !noStepTaken) {
                     throw new TrainingDivergedException("epoch " + (epoch + 1) + ": the loss became " + loss
                             + "; stopped. " + (config.checkpointDir() == null ? "No checkpoint was configured."
@@ -213,7 +219,7 @@ public final class Trainer {
                 }
                 double testAcc = accuracy(testShard, norm);
                 double valAcc = accuracy(validationShard, norm);
-                EpochRecord rec = new EpochRecord(epoch + 1, loss, correct / (double) train.size(), testAcc, valAcc, lr,
+                EpochRecord rec = new EpochRecord(epoch + 1, loss, correct / (double) taken, testAcc, valAcc, lr,
                         trainSeconds, (System.nanoTime() - evalStart) / 1e9);
                 history.add(rec);
                 log.accept(rec.line());
@@ -309,7 +315,7 @@ public final class Trainer {
         if (batch.size() == 0) { // a short last batch left this replica nothing: it still joins the step
             replica.reduceGradients(0, globalItems);
             if (replica.reducesGradients()) {
-                if (gradientsFinite(globalItems)) {
+                if (gradientsFinite(0)) {
                     opt.step(net.parameters());
                 }
             }
@@ -333,7 +339,8 @@ public final class Trainer {
         if (replica != null) {
             replica.reduceGradients(batch.size(), globalItems);
         }
-        if (gradientsFinite(globalItems)) {
+        boolean taken = gradientsFinite(batch.size());
+        if (taken) {
             // The batch loss is a mean over its items: weighting it by size/total makes the epoch loss the
             // mean over all items, with a short last batch counting for its items only. A skipped step's
             // loss is left out (an F16 forward that overflowed has no finite one).
@@ -343,7 +350,7 @@ public final class Trainer {
         if (replica != null) {
             replica.afterStep();
         }
-        return correct;
+        return taken ? correct : 0; // a skipped step counts in neither the loss nor the accuracy
     }
 
     private float lossScale() {
@@ -352,20 +359,24 @@ public final class Trainer {
 
     /**
      * Without a loss scaler, true. With one: divides the (reduced) gradients by the scale and says
-     * whether they are all finite; if not, the step of {@code globalItems} is skipped and the scale
-     * lowered, and a scale below {@link #MIN_LOSS_SCALE} ends training. Replicas that all-reduce
+     * whether they are all finite; if not, the step (this replica's {@code items} of it) is skipped
+     * and the scale lowered, and a scale below {@link #MIN_LOSS_SCALE} ends training (with {@code
+     * --sync-every K > 1} on the replica whose scaler fell; the others then fail at their next
+     * collective, as with any failed replica). Replicas that all-reduce
      * their gradients every step decide alike (they check the same sums); with {@code --sync-every
      * K > 1} each replica's scaler skips its own steps, as local SGD lets each replica step alone.
      */
-    private boolean gradientsFinite(int globalItems) {
+    private boolean gradientsFinite(int items) {
         if (lossScaler == null || lossScaler.unscaleAndCheck(net.parameters())) {
             return true;
         }
-        skippedItems += globalItems;
+        skippedItems += items;
         if (lossScaler.scale() < MIN_LOSS_SCALE) {
-            throw new TrainingDivergedException("the F16 gradients are not finite at any loss scale: the scale fell to "
-                    + lossScaler.scale() + " after " + lossScaler.skippedSteps() + " skipped steps (train with"
-                    + " --precision bf16, which has FP32's range, or fp32)");
+            boolean f16 = net.activationType() == io.github.convnet4j.tensor.DType.F16;
+            throw new TrainingDivergedException("the " + net.activationType() + " gradients are not finite at any loss"
+                    + " scale: the scale fell to " + lossScaler.scale() + " after " + lossScaler.skippedSteps()
+                    + " skipped steps" + (f16 ? " (train with --precision bf16, which has FP32's range, or fp32)"
+                    : " (lower the learning rate)"));
         }
         return false;
     }
