@@ -30,6 +30,29 @@ class PrecisionCliTest {
     }
 
     @Test
+    void evalRunsInHalfPrecision() {
+        Path run = dir.resolve("lenet");
+        CliRun.Result r = CliRun.run("train", "--model", "lenet", "--device", "cpu", "--epochs", "1", "--limit", "300",
+                "--run-dir", run.toString(), "--no-progress");
+        assertEquals(0, r.code(), r.out() + r.err());
+        String model = run.resolve("model.safetensors").toString();
+        CliRun.Result f32 = CliRun.run("eval", "--device", "cpu", "--limit", "300", model);
+        CliRun.Result f16 = CliRun.run("eval", "--device", "cpu", "--limit", "300", "--precision", "fp16",
+                "--channels-last", model);
+        assertEquals(0, f16.code(), f16.out() + f16.err());
+        assertTrue(f16.out().contains("F16 activations, channels-last"), f16.out());
+        assertEquals(accuracy(f32.out()), accuracy(f16.out()), 0.01, f32.out() + f16.out());
+        CliRun.Result bad = CliRun.run("eval", "--device", "cpu", "--precision", "int8", model);
+        assertEquals("convnet4j: --precision 'int8': expected fp32, tf32, bf16 or fp16", bad.errLine());
+    }
+
+    private static double accuracy(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("accuracy: (0\\.\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void badPrecisionOptionsAreOneLineErrors() {
         String[][] cases = {
             {"convnet4j: --precision 'fp8': expected fp32, tf32, bf16 or fp16", "--precision", "fp8"},
