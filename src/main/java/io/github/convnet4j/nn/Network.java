@@ -52,11 +52,11 @@ public final class Network implements AutoCloseable {
     private Tensor scores;
     private boolean closed;
     private DType activationType = DType.F32;
+    private MemoryFormat activationFormat = MemoryFormat.NCHW;
+    /** The caller's input of this pass when the entry cast changed its kind (null otherwise): the input gradient's kind. */
+    private Tensor castFrom;
     /** The key of the scores converted for the loss among the values; no layer can be named so. */
     private static final String LOSS_INPUT = "\0loss input";
-    /** The kind of the caller's input, when the entry cast changed it (null otherwise): the input gradient's kind. */
-    private Tensor castFrom;
-    private MemoryFormat activationFormat = MemoryFormat.NCHW;
 
     Network(Backend backend, Shape itemShape, List<Layer> layers, LossLayer lossLayer, NetworkSpec spec) {
         this(backend, itemShape, Graph.of(prependBatch(itemShape), chain(layers), null), lossLayer, spec);
