@@ -3,6 +3,8 @@ package io.github.convnet4j.cli;
 import io.github.convnet4j.data.DataSources;
 import io.github.convnet4j.data.Normalization;
 import io.github.convnet4j.infer.Classifier;
+import io.github.convnet4j.tensor.MemoryFormat;
+import io.github.convnet4j.train.Precision;
 import io.github.convnet4j.infer.ImageDecoder;
 import io.github.convnet4j.infer.Images;
 import io.github.convnet4j.infer.Prediction;
@@ -41,6 +43,12 @@ final class PredictCommand implements Callable<Integer> {
             + " this PNG; one image file only")
     Path saveInput;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, bf16 or fp16: what the activations"
+            + " are computed in (default: ${DEFAULT-VALUE})")
+    String precision;
+    @Option(names = "--channels-last", description = "activations in NHWC memory order")
+    boolean channelsLast;
+
     static final int DEFAULT_TOP = 3;
 
     @Override
@@ -48,6 +56,7 @@ final class PredictCommand implements Callable<Integer> {
         if (images.isEmpty() && indices.isEmpty()) {
             throw new IllegalArgumentException("give image files or --index entries to classify");
         }
+        Precision activations = Precision.parse(precision);
         top = topOption == null ? DEFAULT_TOP : topOption;
         OptionRanges.atLeast("--top", top, 1);
         data.checkOptions();
@@ -64,6 +73,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         boolean darkBackgroundModel = autoInvert && trainedOnDarkBackground();
         try (Classifier c = Classifier.load(model)) {
+            c.setActivationKind(activations.activationType(), channelsLast ? MemoryFormat.NHWC : MemoryFormat.NCHW);
             if (topOption == null) {
                 top = Math.min(DEFAULT_TOP, Math.max(1, c.classes().size()));
             } else if (!c.classes().isEmpty()) { // a model file without class names: topK shows what there is

@@ -42,8 +42,19 @@ class PrecisionCliTest {
         assertEquals(0, f16.code(), f16.out() + f16.err());
         assertTrue(f16.out().contains("F16 activations, channels-last"), f16.out());
         assertEquals(accuracy(f32.out()), accuracy(f16.out()), 0.01, f32.out() + f16.out());
+        CliRun.Result predicted = CliRun.run("predict", model, "--index", "0,1", "--precision", "bf16", "--channels-last");
+        CliRun.Result predicted32 = CliRun.run("predict", model, "--index", "0,1");
+        assertEquals(0, predicted.code(), predicted.out() + predicted.err());
+        assertEquals(2, firstClasses(predicted.out()).size(), predicted.out());
+        assertEquals(firstClasses(predicted32.out()), firstClasses(predicted.out()), predicted32.out() + predicted.out());
         CliRun.Result bad = CliRun.run("eval", "--device", "cpu", "--precision", "int8", model);
         assertEquals("convnet4j: --precision 'int8': expected fp32, tf32, bf16 or fp16", bad.errLine());
+    }
+
+    /** What predict ranked first for each entry ("test[0] (true: Bag):  Bag 0.998  ..." gives "Bag"). */
+    private static java.util.List<String> firstClasses(String out) {
+        return out.lines().filter(l -> l.startsWith("test[")).map(l -> l.replaceAll("^.*?\\):\\s+", "")
+                .replaceAll("\\s+\\d\\.\\d+.*$", "")).toList();
     }
 
     private static double accuracy(String out) {
