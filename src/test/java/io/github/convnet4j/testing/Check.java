@@ -19,6 +19,11 @@ public final class Check {
 
     /** Asserts |expected − actual| <= atol + rtol·|expected| element-wise. */
     public static void assertClose(String what, double[] expected, float[] actual, double atol, double rtol) {
+        assertClose(what, expected, toDouble(actual), atol, rtol);
+    }
+
+    /** As above, for results already widened to double. */
+    public static void assertClose(String what, double[] expected, double[] actual, double atol, double rtol) {
         if (expected.length != actual.length) {
             fail(what + ": expected " + expected.length + " values, got " + actual.length);
         }

@@ -54,26 +54,8 @@ public final class KindParity {
         for (double r : reference) {
             scale = Math.max(scale, Math.abs(r));
         }
-        double u = unitRoundoff(type);
-        int bad = 0;
-        int worst = -1;
-        double worstExcess = 0;
-        for (int i = 0; i < reference.length; i++) {
-            double allowed = u * Math.abs(reference[i]) + slack * scale;
-            double err = Math.abs(actual[i] - reference[i]);
-            if (!(err <= allowed)) {
-                bad++;
-                if (worst < 0 || err - allowed > worstExcess) {
-                    worst = i;
-                    worstExcess = err - allowed;
-                }
-            }
-        }
-        if (bad > 0) {
-            fail(String.format("%s (%s): %d of %d values beyond %.1e relative + %.1e of the scale %.4g; worst at [%d]:"
-                            + " reference %.8g, got %.8g", what, type, bad, reference.length, u, slack, scale, worst,
-                    reference[worst], actual[worst]));
-        }
+        Check.assertClose(what + " (" + type + ", output scale " + scale + ")", reference, actual, slack * scale,
+                unitRoundoff(type));
     }
 
     /**
